@@ -1,0 +1,85 @@
+/* The KS cache in $XDG_RUNTIME_DIR/kaltura-credential/ (design.md §3.5). libc only, so that
+ * the frontend can serve a hit without loading GLib, libsecret, libcurl or OpenSSL.
+ * Layout and trust rules: doc/architecture.md "Cache layout". Nothing here ever prints a KS. */
+#ifndef KC_CACHE_H
+#define KC_CACHE_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "paths.h"
+#include "protocol.h"
+
+struct kc_cache; /* an open, verified cache directory */
+
+/* Opens (create: creating if missing) the cache dir. Returns NULL when there is no cache:
+ * no XDG_RUNTIME_DIR, or a directory that is not ours / not 0700 / a symlink (then a warning
+ * is printed once with diag_warning). */
+struct kc_cache *kc_cache_open(bool create);
+void kc_cache_close(struct kc_cache *c);
+
+/* Everything that shapes a KS. NULL members mean "unset". */
+struct kc_ks_params {
+    const char *service_url; /* normalised, no trailing slash */
+    const char *partner_id;
+    const char *app_token_id;
+    const char *hash_function;
+    const char *user_id;
+    const char *session_type;
+    const char *privileges;
+    const char *expiry;
+};
+
+/* A cached KS and what `get` prints with it. All strings malloc'd; free with kc_cached_ks_clear
+ * (which wipes the KS). */
+struct kc_cached_ks {
+    char *ks;
+    char *username;
+    char *protocol; /* from service_url, e.g. "https" */
+    char *host;     /* from service_url, e.g. "www.kaltura.com" or "localhost:8443" */
+    long long expiry; /* absolute unix time */
+};
+void kc_cached_ks_clear(struct kc_cached_ks *e);
+
+/* 1: hit (an entry for exactly these params with expiry - now > min_lifetime), 0: miss
+ * (absent, stale, corrupt or foreign entries are misses; stale/corrupt ones are removed). */
+int kc_cache_get_ks(struct kc_cache *c, const struct kc_ks_params *p, long long min_lifetime,
+                    time_t now, struct kc_cached_ks *out);
+/* Atomically replaces the entry. 0 on success, -1 on error (a warning; caching is best effort). */
+int kc_cache_put_ks(struct kc_cache *c, const struct kc_ks_params *p,
+                    const struct kc_cached_ks *e);
+/* Forgets the KS of these params (erase/logout/revoke). Returns 0 also when there was none. */
+int kc_cache_drop_ks(struct kc_cache *c, const struct kc_ks_params *p);
+
+/* The request as the frontend sees it, before any config parsing: which config files are in
+ * force (their bytes are part of the key), the --profile argument, and the request's
+ * profile/protocol/host. */
+struct kc_request_ident {
+    const struct kc_config_paths *paths;
+    const char *profile_arg; /* --profile NAME or NULL */
+    const struct kc_request *req; /* NULL for `ks` */
+};
+
+/* Frontend fast path: request alias -> ks entry. 1 hit, 0 miss. */
+int kc_cache_get_by_request(struct kc_cache *c, const struct kc_request_ident *id, time_t now,
+                            struct kc_cached_ks *out);
+/* Minter: records that this request resolves to the entry of params p, with min_lifetime. */
+int kc_cache_put_request(struct kc_cache *c, const struct kc_request_ident *id,
+                         const struct kc_ks_params *p, long long min_lifetime);
+
+/* Widget KS of (service_url, partner_id): reused while it has > 60 s left. */
+int kc_cache_get_widget(struct kc_cache *c, const char *service_url, const char *partner_id,
+                        time_t now, char **ks_out);
+int kc_cache_put_widget(struct kc_cache *c, const char *service_url, const char *partner_id,
+                        const char *ks, long long expiry);
+int kc_cache_drop_widget(struct kc_cache *c, const char *service_url, const char *partner_id);
+
+/* Single-flight: exclusive flock on lock-<key of p>, waiting at most timeout_sec.
+ * Returns an fd >= 0 to pass to kc_cache_unlock, or -1 (timeout/error: caller mints anyway). */
+int kc_cache_lock(struct kc_cache *c, const struct kc_ks_params *p, int timeout_sec);
+void kc_cache_unlock(int lock_fd);
+
+/* Removes expired ks-/widget- entries and dangling req- aliases. */
+void kc_cache_prune(struct kc_cache *c, time_t now);
+
+#endif

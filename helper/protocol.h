@@ -1,0 +1,46 @@
+/* git credential protocol (gitcredentials(7)): key=value lines on stdin, ended by a blank
+ * line or EOF. libc only: used by the fast-path frontend and by the minter.
+ *
+ * Reader rules (git's, plus the fixes git's own helpers needed):
+ * - a line, newline included, is at most 65535 bytes (KC_PROTO_MAX_LINE); longer: error;
+ * - every line must end in '\n' (a final line without one is an error: truncated input);
+ *   one '\r' before the '\n' is stripped;
+ * - a NUL byte anywhere: error; a line without '=': error;
+ * - scalar keys keep the last value; "key[]" keys are ignored except capability[] which is
+ *   recorded; unknown keys are ignored silently.
+ */
+#ifndef KC_PROTOCOL_H
+#define KC_PROTOCOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define KC_PROTO_MAX_LINE 65535
+
+struct kc_request {
+    char *protocol; /* NULL when absent */
+    char *host;     /* may carry ":port" */
+    char *path;
+    char *profile;  /* our extension: profile=NAME */
+    char *username;
+    char *password; /* only `revoke` uses it; wiped by kc_request_clear */
+    bool cap_authtype;
+    bool cap_state;
+};
+
+/* Read a request from fd until a blank line or EOF. On error returns -1 and sets *why to a
+ * static message (no input echoed). The raw bytes read are appended to *raw/*raw_len when raw is
+ * not NULL (so the frontend can hand the same request to the minter); *raw is malloc'd. */
+int kc_request_read_fd(int fd, struct kc_request *req, char **raw, size_t *raw_len,
+                       const char **why);
+/* Same, parsing a buffer (used by fuzzers and by the minter on a fed request). */
+int kc_request_parse(const char *buf, size_t len, struct kc_request *req, const char **why);
+void kc_request_clear(struct kc_request *req);
+
+/* true when value may be printed as a protocol value: no '\n', no '\r', no NUL, not too long. */
+bool kc_proto_value_ok(const char *value);
+/* Print "key=value\n"; returns -1 (and prints nothing) when the value is not printable. */
+int kc_proto_write(FILE *out, const char *key, const char *value);
+
+#endif

@@ -1,0 +1,2 @@
+/* placeholder: being written */
+typedef int kc_placeholder_secure_mem;

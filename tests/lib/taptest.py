@@ -1,0 +1,72 @@
+"""Run unittest test cases and report them as TAP (meson `protocol: 'tap'`).
+
+Usage at the bottom of a test file:
+
+    if __name__ == "__main__":
+        taptest.main()
+
+A skipped test is reported as `# SKIP` so meson counts it; CI treats any skip as a failure.
+"""
+import sys
+import traceback
+import unittest
+
+
+class _TapResult(unittest.TestResult):
+    def __init__(self):
+        super().__init__()
+        self.n = 0
+
+    def _emit(self, ok, test, extra=""):
+        self.n += 1
+        name = test.id().split(".", 1)[-1]
+        print(f"{'ok' if ok else 'not ok'} {self.n} - {name}{extra}", flush=True)
+
+    def addSuccess(self, test):
+        super().addSuccess(test)
+        self._emit(True, test)
+
+    def _fail(self, test, err):
+        self._emit(False, test)
+        for line in "".join(traceback.format_exception(*err)).splitlines():
+            print("# " + line, flush=True)
+
+    def addFailure(self, test, err):
+        super().addFailure(test, err)
+        self._fail(test, err)
+
+    def addError(self, test, err):
+        super().addError(test, err)
+        self._fail(test, err)
+
+    def addSkip(self, test, reason):
+        super().addSkip(test, reason)
+        self._emit(True, test, f" # SKIP {reason}")
+
+    def addExpectedFailure(self, test, err):
+        super().addExpectedFailure(test, err)
+        self._emit(True, test, " # TODO expected failure")
+
+    def addUnexpectedSuccess(self, test):
+        super().addUnexpectedSuccess(test)
+        self._emit(False, test, " # unexpected success")
+
+
+def main(module="__main__"):
+    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[module])
+    if len(sys.argv) > 1:  # run only tests whose id contains one of the arguments
+        flat = []
+
+        def walk(s):
+            for t in s:
+                if isinstance(t, unittest.TestSuite):
+                    walk(t)
+                else:
+                    flat.append(t)
+
+        walk(suite)
+        suite = unittest.TestSuite(t for t in flat if any(a in t.id() for a in sys.argv[1:]))
+    print(f"1..{suite.countTestCases()}", flush=True)
+    result = _TapResult()
+    suite.run(result)
+    sys.exit(0 if result.wasSuccessful() else 1)
