@@ -17,6 +17,8 @@
 #include <stdio.h>
 
 #define KC_PROTO_MAX_LINE 65535
+/* A whole request read by kc_request_read_fd is capped too (memory bound). */
+#define KC_PROTO_MAX_INPUT (4u * 1024 * 1024)
 
 struct kc_request {
     char *protocol; /* NULL when absent */
@@ -30,8 +32,9 @@ struct kc_request {
 };
 
 /* Read a request from fd until a blank line or EOF. On error returns -1 and sets *why to a
- * static message (no input echoed). The raw bytes read are appended to *raw/*raw_len when raw is
- * not NULL (so the frontend can hand the same request to the minter); *raw is malloc'd. */
+ * static message (no input echoed). The raw bytes read are appended to *raw (length *raw_len)
+ * when raw is not NULL (so the frontend can hand the same request to the minter); *raw is
+ * malloc'd. */
 int kc_request_read_fd(int fd, struct kc_request *req, char **raw, size_t *raw_len,
                        const char **why);
 /* Same, parsing a buffer (used by fuzzers and by the minter on a fed request). */
