@@ -16,6 +16,9 @@ struct kc_cache; /* an open, verified cache directory */
  * no XDG_RUNTIME_DIR, or a directory that is not ours / not 0700 / a symlink (then a warning
  * is printed once with diag_warning). */
 struct kc_cache *kc_cache_open(bool create);
+/* Same; quiet: no warnings at all (the frontend, whose miss hands over to the minter, which
+ * warns). */
+struct kc_cache *kc_cache_open_ex(bool create, bool quiet);
 void kc_cache_close(struct kc_cache *c);
 
 /* Everything that shapes a KS. NULL members mean "unset". */
@@ -35,8 +38,8 @@ struct kc_ks_params {
 struct kc_cached_ks {
     char *ks;
     char *username;
-    char *protocol; /* from service_url, e.g. "https" */
-    char *host;     /* from service_url, e.g. "www.kaltura.com" or "localhost:8443" */
+    char *protocol;   /* from service_url, e.g. "https" */
+    char *host;       /* from service_url, e.g. "www.kaltura.com" or "localhost:8443" */
     long long expiry; /* absolute unix time */
 };
 void kc_cached_ks_clear(struct kc_cached_ks *e);
@@ -46,8 +49,7 @@ void kc_cached_ks_clear(struct kc_cached_ks *e);
 int kc_cache_get_ks(struct kc_cache *c, const struct kc_ks_params *p, long long min_lifetime,
                     time_t now, struct kc_cached_ks *out);
 /* Atomically replaces the entry. 0 on success, -1 on error (a warning; caching is best effort). */
-int kc_cache_put_ks(struct kc_cache *c, const struct kc_ks_params *p,
-                    const struct kc_cached_ks *e);
+int kc_cache_put_ks(struct kc_cache *c, const struct kc_ks_params *p, const struct kc_cached_ks *e);
 /* Forgets the KS of these params (erase/logout/revoke). Returns 0 also when there was none. */
 int kc_cache_drop_ks(struct kc_cache *c, const struct kc_ks_params *p);
 
@@ -56,7 +58,7 @@ int kc_cache_drop_ks(struct kc_cache *c, const struct kc_ks_params *p);
  * profile/protocol/host. */
 struct kc_request_ident {
     const struct kc_config_paths *paths;
-    const char *profile_arg; /* --profile NAME or NULL */
+    const char *profile_arg;      /* --profile NAME or NULL */
     const struct kc_request *req; /* NULL for `ks` */
 };
 
