@@ -1,5 +1,223 @@
-/* placeholder: being written */
-int main(void)
+/* kaltura-credential: the fast-path frontend (doc/architecture.md "Two executables").
+ *
+ * Links libc only, on purpose: libsecret, GLib, libcurl and OpenSSL cost 10-18 ms of dynamic
+ * linking before main() (design.md §3.5), more than a whole cache hit. This program answers
+ * what needs none of them (store, unknown actions, cache hits for get/ks) and execv()s
+ * kaltura-credential-mint, with the same arguments, for everything else. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "diag.h"
+#include "exit_codes.h"
+#include "kc_config.h"
+#include "paths.h"
+#include "protocol.h"
+#include "secure_mem.h"
+
+#define MINT_NAME "kaltura-credential-mint"
+#define FED_ENV   "KALTURA_CREDENTIAL_REQUEST_FED"
+
+struct opts {
+    const char *config;  /* --config FILE */
+    const char *profile; /* --profile NAME */
+    int cmd;             /* index of COMMAND in argv, 0: none */
+    bool delegate;       /* an option only the minter knows (--help, --version, ...) */
+};
+
+static int parse_opts(int argc, char **argv, struct opts *o)
 {
+    memset(o, 0, sizeof *o);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char **slot = NULL;
+        size_t n = 0;
+        if (strncmp(a, "--config", 8) == 0 && (a[8] == '\0' || a[8] == '='))
+            slot = &o->config, n = 8;
+        else if (strncmp(a, "--profile", 9) == 0 && (a[9] == '\0' || a[9] == '='))
+            slot = &o->profile, n = 9;
+        if (slot != NULL) {
+            if (a[n] == '=')
+                *slot = a + n + 1;
+            else if (i + 1 < argc)
+                *slot = argv[++i];
+            else
+                return -1;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            o->cmd = i + 1 < argc ? i + 1 : 0;
+            return 0;
+        }
+        if (a[0] == '-') { /* --help, --version, or a usage error: the minter words it */
+            o->delegate = true;
+            return 0;
+        }
+        o->cmd = i;
+        return 0;
+    }
+    return 0;
+}
+
+/* The minter sits next to us in a build tree; installed, at its libexec path. */
+static char *mint_path(void)
+{
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - sizeof MINT_NAME - 1);
+    if (n > 0) {
+        self[n] = '\0';
+        char *slash = strrchr(self, '/');
+        if (slash != NULL) {
+            memcpy(slash + 1, MINT_NAME, sizeof MINT_NAME);
+            if (access(self, X_OK) == 0)
+                return strdup(self);
+        }
+    }
+    return strdup(KC_MINT_PATH);
+}
+
+/* Hands the already-read request to the minter as its stdin: a memfd, so no temp file and no
+ * secret in argv or the environment. */
+static int feed_request(const char *raw, size_t len)
+{
+    int fd = memfd_create("kaltura-credential-request", MFD_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, raw + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            close(fd);
+            return -1;
+        }
+        off += (size_t)w;
+    }
+    int rc = (lseek(fd, 0, SEEK_SET) == 0 && dup2(fd, STDIN_FILENO) == STDIN_FILENO) ? 0 : -1;
+    close(fd);
+    return rc;
+}
+
+static int exec_minter(char **argv, char *raw, size_t raw_len, bool fed)
+{
+    char *path = mint_path();
+    int rc = 0;
+    if (path == NULL)
+        return KC_EXIT_INTERNAL;
+    if (fed) {
+        rc = feed_request(raw, raw_len);
+        if (rc == 0)
+            rc = setenv(FED_ENV, "1", 1);
+    } else {
+        rc = unsetenv(FED_ENV); /* an inherited one must not make the minter skip stdin */
+    }
+    secure_wipe(raw, raw_len);
+    free(raw);
+    if (rc != 0) {
+        diag_error("cannot pass the request on: %s", strerror(errno));
+        free(path);
+        return KC_EXIT_INTERNAL;
+    }
+    argv[0] = path;
+    execv(path, argv);
+    diag_error("cannot run %s: %s (is kaltura-credential installed completely?)", path,
+               strerror(errno));
+    free(path);
+    return KC_EXIT_INTERNAL;
+}
+
+static int print_hit(const struct kc_cached_ks *e, bool bare)
+{
+    char exp[32];
+    snprintf(exp, sizeof exp, "%lld", e->expiry);
+    if (bare) {
+        if (!kc_proto_value_ok(e->ks) || printf("%s\n", e->ks) < 0)
+            return -1;
+    } else if (kc_proto_write(stdout, "protocol", e->protocol) != 0 ||
+               kc_proto_write(stdout, "host", e->host) != 0 ||
+               kc_proto_write(stdout, "username", e->username) != 0 ||
+               kc_proto_write(stdout, "password", e->ks) != 0 ||
+               kc_proto_write(stdout, "password_expiry_utc", exp) != 0) {
+        return -1;
+    }
+    return fflush(stdout) == 0 ? 0 : -1;
+}
+
+/* get / ks: 1 served from the cache, 0 miss. */
+static int try_cache(const struct opts *o, const struct kc_request *req, bool bare)
+{
+    struct kc_config_paths paths;
+    if (kc_config_paths_get(o->config, &paths) != 0)
+        return 0; /* the minter explains */
+    struct kc_cache *c = kc_cache_open_ex(false, true);
+    struct kc_request_ident id = {.paths = &paths, .profile_arg = o->profile, .req = req};
+    struct kc_cached_ks e;
+    int hit = kc_cache_get_by_request(c, &id, time(NULL), &e);
+    kc_cache_close(c);
+    kc_config_paths_clear(&paths);
+    if (hit != 1)
+        return 0;
+    /* A buffered stdout holds the KS until the flush: nothing printed on failure paths. */
+    static char buf[BUFSIZ]; /* static: stdout still refers to it at exit */
+    setvbuf(stdout, buf, _IOFBF, sizeof buf);
+    int rc = print_hit(&e, bare);
+    kc_cached_ks_clear(&e);
+    if (rc != 0) {
+        diag_error("cannot write to standard output: %s", strerror(errno));
+        exit(KC_EXIT_INTERNAL);
+    }
+    secure_wipe(buf, sizeof buf);
     return 1;
+}
+
+static bool is_delegated(const char *cmd)
+{
+    static const char *const words[] = {"erase", "login", "logout", "revoke", "status"};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strcmp(cmd, words[i]) == 0)
+            return true;
+    return false;
+}
+
+int main(int argc, char **argv)
+{
+    struct opts o;
+    if (parse_opts(argc, argv, &o) != 0 || (o.cmd == 0 && !o.delegate)) {
+        diag_error("usage: kaltura-credential [--config FILE] [--profile NAME] COMMAND "
+                   "(see kaltura-credential --help)");
+        return KC_EXIT_USAGE;
+    }
+    if (o.delegate)
+        return exec_minter(argv, NULL, 0, false);
+    const char *cmd = argv[o.cmd];
+    bool only = o.cmd == argc - 1; /* extra arguments: let the minter judge them */
+    if (strcmp(cmd, "get") == 0 && only) {
+        struct kc_request req;
+        char *raw = NULL;
+        size_t raw_len = 0;
+        const char *why = NULL;
+        if (kc_request_read_fd(STDIN_FILENO, &req, &raw, &raw_len, &why) != 0) {
+            diag_error("bad credential request on standard input: %s", why);
+            return KC_EXIT_INPUT;
+        }
+        int hit = try_cache(&o, &req, false);
+        kc_request_clear(&req);
+        if (hit) {
+            secure_wipe(raw, raw_len);
+            free(raw);
+            return KC_EXIT_OK;
+        }
+        return exec_minter(argv, raw, raw_len, true);
+    }
+    if (strcmp(cmd, "ks") == 0 && only)
+        return try_cache(&o, NULL, true) ? KC_EXIT_OK : exec_minter(argv, NULL, 0, false);
+    if (strcmp(cmd, "get") == 0 || strcmp(cmd, "ks") == 0 || is_delegated(cmd))
+        return exec_minter(argv, NULL, 0, false);
+    return KC_EXIT_OK; /* store, and any action git may add later: ignored (gitcredentials) */
 }
