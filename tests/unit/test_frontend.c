@@ -1,0 +1,143 @@
+/* The libc-only frontend: served cache hits, ignored actions, usage and input errors.
+ * argv[1]: path of the kaltura-credential binary. Misses exec the minter, which is tested with
+ * the emulator (tests/cache); here a miss is only checked not to print a cached KS. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "tap.h"
+
+static const char *fe;
+static char out[65536], err[4096];
+
+/* Runs the frontend with args, stdin = in; captures stdout/stderr; returns the exit status. */
+static int run(const char *in, const char *const *args)
+{
+    char *argv[16] = {(char *)fe};
+    int n = 1;
+    for (; args[n - 1] != NULL; n++)
+        argv[n] = (char *)args[n - 1];
+    argv[n] = NULL;
+    char inpath[] = "/tmp/kc-fe-in-XXXXXX", opath[] = "/tmp/kc-fe-out-XXXXXX",
+         epath[] = "/tmp/kc-fe-err-XXXXXX";
+    int fi = mkstemp(inpath), fo = mkstemp(opath), fe2 = mkstemp(epath);
+    if (write(fi, in, strlen(in)) != (ssize_t)strlen(in))
+        abort();
+    lseek(fi, 0, SEEK_SET);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fi, 0);
+        dup2(fo, 1);
+        dup2(fe2, 2);
+        execv(fe, argv);
+        _exit(127);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    ssize_t r = pread(fo, out, sizeof out - 1, 0);
+    out[r > 0 ? r : 0] = '\0';
+    r = pread(fe2, err, sizeof err - 1, 0);
+    err[r > 0 ? r : 0] = '\0';
+    close(fi);
+    close(fo);
+    close(fe2);
+    unlink(inpath);
+    unlink(opath);
+    unlink(epath);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+static void test_libc_only(void)
+{
+    char cmd[4200], line[512];
+    snprintf(cmd, sizeof cmd, "ldd '%s'", fe);
+    FILE *p = popen(cmd, "r");
+    int n = 0, other = 0;
+    while (p != NULL && fgets(line, sizeof line, p) != NULL) {
+        n++;
+        if (!strstr(line, "linux-vdso") && !strstr(line, "libc.so") && !strstr(line, "ld-linux"))
+            other++;
+    }
+    if (p != NULL)
+        pclose(p);
+    tap_ok(n > 0 && other == 0, "frontend links libc only");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return 99;
+    fe = argv[1];
+    char rt[] = "/tmp/kc-fe-XXXXXX", conf[128];
+    if (mkdtemp(rt) == NULL)
+        return 99;
+    snprintf(conf, sizeof conf, "%s/c.conf", rt);
+    int fd = open(conf, O_WRONLY | O_CREAT, 0600);
+    if (write(fd, "[default]\n", 10) != 10)
+        return 99;
+    close(fd);
+    setenv("XDG_RUNTIME_DIR", rt, 1);
+    setenv("KALTURA_CREDENTIAL_CONFIG", conf, 1);
+
+    test_libc_only();
+    tap_ok(run("", ARGS("store")) == 0 && out[0] == '\0' && err[0] == '\0', "store: silent 0");
+    tap_ok(run("", ARGS("capability")) == 0 && out[0] == '\0', "unknown action: silent 0");
+    tap_ok(run("", ARGS("--profile", "x")) == 2 && out[0] == '\0' && strstr(err, "usage"),
+           "no command: usage, exit 2");
+    tap_ok(run("", ARGS("--config")) == 2, "--config without a value: exit 2");
+    tap_ok(run("host=a", ARGS("get")) == 3 && out[0] == '\0' &&
+               strncmp(err, "kaltura-credential: ", 20) == 0 &&
+               strchr(err, '\n') == err + strlen(err) - 1,
+           "truncated request: exit 3, one stderr line, no stdout");
+    tap_ok(run("noequals\n", ARGS("get")) == 3 && out[0] == '\0', "line without '=': exit 3");
+
+    struct kc_cache *c = kc_cache_open(true);
+    struct kc_ks_params p = {
+        .service_url = "https://localhost:8443", .partner_id = "12345", .app_token_id = "0_abc"};
+    struct kc_cached_ks e = {.ks = (char *)"djJ8cached",
+                             .username = (char *)"0_abc",
+                             .protocol = (char *)"https",
+                             .host = (char *)"localhost:8443",
+                             .expiry = (long long)time(NULL) + 3600};
+    struct kc_config_paths paths = {.files = {conf}, .n = 1, .is_override = 1};
+    struct kc_request req = {.protocol = (char *)"https", .host = (char *)"localhost:8443"};
+    struct kc_request_ident id = {.paths = &paths, .req = &req};
+    struct kc_request_ident ks_id = {.paths = &paths, .profile_arg = "p2"};
+    TAP_CHECK(c && kc_cache_put_ks(c, &p, &e) == 0 && kc_cache_put_request(c, &id, &p, 300) == 0 &&
+              kc_cache_put_request(c, &ks_id, &p, 300) == 0);
+    char want[512];
+    snprintf(want, sizeof want,
+             "protocol=https\nhost=localhost:8443\nusername=0_abc\npassword=djJ8cached\n"
+             "password_expiry_utc=%lld\n",
+             e.expiry);
+    tap_ok(run("protocol=https\nhost=localhost:8443\npath=x\n\n", ARGS("get")) == 0 &&
+               strcmp(out, want) == 0 && err[0] == '\0',
+           "get: served from the cache");
+    unsetenv("KALTURA_CREDENTIAL_CONFIG");
+    tap_ok(run("protocol=https\nhost=localhost:8443\n", ARGS("--config", conf, "get")) == 0 &&
+               strcmp(out, want) == 0,
+           "--config FILE form");
+    char opt[200];
+    snprintf(opt, sizeof opt, "--config=%s", conf);
+    tap_ok(run("", ARGS(opt, "--profile=p2", "ks")) == 0 && strcmp(out, "djJ8cached\n") == 0,
+           "ks: bare KS, --config=/--profile= forms");
+    tap_ok(run("protocol=https\nhost=other\n\n", ARGS(opt, "get")) != 0 || !strstr(out, "djJ8"),
+           "other host: not served from the cache");
+    setenv("XDG_RUNTIME_DIR", "/nonexistent", 1);
+    tap_ok(run("protocol=https\nhost=localhost:8443\n", ARGS(opt, "get")) != 0 ||
+               !strstr(out, "djJ8"),
+           "no cache dir: not served");
+    kc_cache_close(c);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", rt);
+    if (system(cmd) != 0)
+        return 99;
+    return tap_done();
+}
