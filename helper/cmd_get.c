@@ -1,2 +1,212 @@
-/* placeholder: being written */
-typedef int kc_placeholder_cmd_get;
+/* get, ks, erase: the git credential protocol side (design.md §3.4). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "diag.h"
+#include "exit_codes.h"
+#include "keyring.h"
+#include "mint.h"
+#include "secure_mem.h"
+
+int kc_fail(GError *error)
+{
+    int code = error ? error->code : KC_EXIT_INTERNAL;
+    diag_error("%s", error ? error->message : "internal error");
+    g_clear_error(&error);
+    return code == KC_EXIT_OK ? KC_EXIT_INTERNAL : code;
+}
+
+int kc_read_request(struct kc_request *req, bool skip_tty)
+{
+    const char *why = NULL;
+    memset(req, 0, sizeof *req);
+    if (skip_tty && isatty(STDIN_FILENO))
+        return KC_EXIT_OK;
+    if (kc_request_read_fd(STDIN_FILENO, req, NULL, NULL, &why) != 0) {
+        diag_error("bad credential request on standard input: %s", why ? why : "read error");
+        return KC_EXIT_INPUT;
+    }
+    return KC_EXIT_OK;
+}
+
+int kc_select(const struct kc_cli *cli, const struct kc_request *req, struct kc_config **cfg,
+              const struct kc_profile **p, bool *not_served)
+{
+    GError *e = NULL;
+    *p = NULL;
+    *not_served = false;
+    *cfg = kc_config_load(cli->config, &e);
+    if (!*cfg)
+        return kc_fail(e);
+    enum kc_select s = kc_config_select(*cfg, cli->profile, req ? req->profile : NULL,
+                                        req ? req->protocol : NULL, req ? req->host : NULL, p, &e);
+    if (s == KC_SELECT_ERROR)
+        return kc_fail(e);
+    *not_served = s == KC_SELECT_NOT_SERVED;
+    return KC_EXIT_OK;
+}
+
+static char *xstrdup(const char *s)
+{
+    char *d = strdup(s ? s : "");
+    if (!d)
+        abort();
+    return d;
+}
+
+/* Mints with the keyring's token; fills out (malloc'd strings, as the cache wants them). */
+static int mint_fresh(const struct kc_profile *p, struct kc_cache *cache, struct kc_cached_ks *out)
+{
+    GError *e = NULL;
+    char *token = NULL;
+    if (kc_keyring_lookup(p, &token, &e) != KC_KEYRING_FOUND)
+        return kc_fail(e);
+    struct kc_api *api = kc_api_new(p, &e);
+    struct kc_session s = {0};
+    bool ok = api && kc_mint(p, token, cache, api, &s, &e);
+    kc_keyring_free(token);
+    kc_api_free(api);
+    if (!ok)
+        return kc_fail(e);
+    out->ks = xstrdup(s.ks);
+    out->username = xstrdup(s.user_id && *s.user_id ? s.user_id : p->app_token_id);
+    out->protocol = xstrdup(p->protocol);
+    out->host = xstrdup(p->host);
+    out->expiry = s.expiry;
+    kc_session_clear(&s);
+    return KC_EXIT_OK;
+}
+
+int kc_obtain_ks(const struct kc_cli *cli, const struct kc_config *cfg, const struct kc_profile *p,
+                 const struct kc_request *req, struct kc_cached_ks *out)
+{
+    GError *e = NULL;
+    memset(out, 0, sizeof *out);
+    if (!kc_profile_complete(p, &e))
+        return kc_fail(e);
+    struct kc_ks_params params;
+    struct kc_ks_params_buf pbuf;
+    kc_mint_params(p, &params, &pbuf);
+    struct kc_request_ident ident = {.paths = &cfg->paths, .profile_arg = cli->profile, .req = req};
+    struct kc_cache *cache = p->cache ? kc_cache_open(true) : NULL;
+    int rc = KC_EXIT_OK, lock = -1;
+    if (cache && kc_cache_get_ks(cache, &params, p->min_lifetime, time(NULL), out) == 1)
+        goto hit;
+    /* Single flight: whoever holds the lock mints; the others find its KS on the re-check. */
+    lock = kc_cache_lock(cache, &params, p->timeout);
+    if (cache && kc_cache_get_ks(cache, &params, p->min_lifetime, time(NULL), out) == 1)
+        goto hit;
+    rc = mint_fresh(p, cache, out);
+    if (rc == KC_EXIT_OK && cache)
+        kc_cache_put_ks(cache, &params, out);
+hit:
+    if (rc == KC_EXIT_OK && cache)
+        kc_cache_put_request(cache, &ident, &params, p->min_lifetime);
+    kc_cache_unlock(lock);
+    kc_cache_close(cache);
+    return rc;
+}
+
+static int print_ks(const struct kc_cached_ks *e, bool bare)
+{
+    char exp[32];
+    snprintf(exp, sizeof exp, "%lld", e->expiry);
+    /* Check every value first: stdout stays empty on failure. */
+    if (!kc_proto_value_ok(e->ks) || !kc_proto_value_ok(e->username) ||
+        !kc_proto_value_ok(e->protocol) || !kc_proto_value_ok(e->host)) {
+        diag_error("the server's answer cannot be printed (a newline or NUL in a value)");
+        return KC_EXIT_BAD_RESPONSE;
+    }
+    int w = 0;
+    if (bare)
+        w = printf("%s\n", e->ks) < 0 ? -1 : 0;
+    else
+        w = kc_proto_write(stdout, "protocol", e->protocol) |
+            kc_proto_write(stdout, "host", e->host) |
+            kc_proto_write(stdout, "username", e->username) |
+            kc_proto_write(stdout, "password", e->ks) |
+            kc_proto_write(stdout, "password_expiry_utc", exp);
+    if (w != 0 || fflush(stdout) != 0) {
+        diag_error("cannot write to standard output: %s", strerror(errno));
+        return KC_EXIT_INTERNAL;
+    }
+    return KC_EXIT_OK;
+}
+
+static int get_or_ks(const struct kc_cli *cli, bool bare)
+{
+    struct kc_request req;
+    struct kc_config *cfg = NULL;
+    const struct kc_profile *p = NULL;
+    bool not_served = false;
+    struct kc_cached_ks e = {0};
+    if (cli->argc > 0) {
+        diag_error("%s takes no arguments; see kaltura-credential --help", cli->command);
+        return KC_EXIT_USAGE;
+    }
+    /* `ks` reads no request (stdin is often a terminal) unless the frontend fed one, and
+     * then ignores it: the frontend keys `ks` cache hits on no request either. */
+    memset(&req, 0, sizeof req);
+    int rc = (!bare || cli->request_fed) ? kc_read_request(&req, false) : KC_EXIT_OK;
+    if (bare)
+        kc_request_clear(&req);
+    if (rc != KC_EXIT_OK)
+        return rc;
+    rc = kc_select(cli, bare ? NULL : &req, &cfg, &p, &not_served);
+    if (rc == KC_EXIT_OK && !not_served)
+        rc = kc_obtain_ks(cli, cfg, p, bare ? NULL : &req, &e);
+    if (rc == KC_EXIT_OK && !not_served)
+        rc = print_ks(&e, bare);
+    kc_cached_ks_clear(&e);
+    kc_request_clear(&req);
+    kc_config_free(cfg);
+    return rc;
+}
+
+int kc_cmd_get(const struct kc_cli *cli)
+{
+    return get_or_ks(cli, false);
+}
+
+int kc_cmd_ks(const struct kc_cli *cli)
+{
+    return get_or_ks(cli, true);
+}
+
+/* erase: git reports a KS it could not use. Forget the cached one, unless the caller names a
+ * different KS (then ours is not the one that failed). Always silent, always exit 0 unless the
+ * input itself is broken. */
+int kc_cmd_erase(const struct kc_cli *cli)
+{
+    struct kc_request req;
+    struct kc_config *cfg = NULL;
+    const struct kc_profile *p = NULL;
+    int rc = kc_read_request(&req, false);
+    if (rc != KC_EXIT_OK)
+        return rc;
+    GError *e = NULL;
+    cfg = kc_config_load(cli->config, &e);
+    if (cfg &&
+        kc_config_select(cfg, cli->profile, req.profile, req.protocol, req.host, &p, &e) ==
+            KC_SELECT_OK &&
+        p->partner_id && p->app_token_id) {
+        struct kc_ks_params params;
+        struct kc_ks_params_buf pbuf;
+        kc_mint_params(p, &params, &pbuf);
+        struct kc_cache *cache = kc_cache_open(false);
+        struct kc_cached_ks cur = {0};
+        bool hit = kc_cache_get_ks(cache, &params, 0, time(NULL), &cur) == 1;
+        if (hit && (!req.password || strcmp(req.password, cur.ks) == 0))
+            kc_cache_drop_ks(cache, &params);
+        kc_cached_ks_clear(&cur);
+        kc_cache_close(cache);
+    }
+    g_clear_error(&e); /* git's rule: erase of something we do not know is not an error */
+    kc_config_free(cfg);
+    kc_request_clear(&req);
+    return KC_EXIT_OK;
+}

@@ -1,2 +1,201 @@
-/* placeholder: being written */
-typedef int kc_placeholder_cmd_login;
+/* login: set a profile up, prove the token works, then store it (design.md §3.3). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "diag.h"
+#include "exit_codes.h"
+#include "keyring.h"
+#include "mint.h"
+#include "secure_mem.h"
+
+/* login options -> config keys */
+static const struct {
+    const char *option;
+    const char *key;
+} options[] = {
+    {"--service-url", "service_url"},   {"--partner-id", "partner_id"},
+    {"--app-token-id", "app_token_id"}, {"--hash", "hash_function"},
+    {"--ca-file", "ca_file"},
+};
+#define N_OPTIONS G_N_ELEMENTS(options)
+
+static int usage(const char *why)
+{
+    diag_error("login: %s; usage: kaltura-credential [--profile NAME] login [--service-url URL] "
+               "[--partner-id N] [--app-token-id ID] [--hash sha1|sha256|sha512|md5] "
+               "[--ca-file FILE] [--no-verify]",
+               why);
+    return KC_EXIT_USAGE;
+}
+
+static int parse_args(const struct kc_cli *cli, const char *values[N_OPTIONS], bool *no_verify)
+{
+    for (int i = 0; i < cli->argc; i++) {
+        const char *a = cli->argv[i];
+        if (strcmp(a, "--no-verify") == 0) {
+            *no_verify = true;
+            continue;
+        }
+        size_t k = 0;
+        for (; k < N_OPTIONS; k++) {
+            size_t n = strlen(options[k].option);
+            if (strncmp(a, options[k].option, n) == 0 && (a[n] == '\0' || a[n] == '=')) {
+                if (a[n] == '=')
+                    values[k] = a + n + 1;
+                else if (i + 1 < cli->argc)
+                    values[k] = cli->argv[++i];
+                else
+                    return usage("an option lacks its value");
+                break;
+            }
+        }
+        if (k == N_OPTIONS) {
+            g_autofree char *why = g_strdup_printf("unknown argument '%s'", a);
+            return usage(why);
+        }
+    }
+    return KC_EXIT_OK;
+}
+
+/* Reads one line (the token) from stdin into buf; on a terminal, prompts without echo. */
+static int read_token(const struct kc_profile *p, char *buf, size_t size)
+{
+    bool tty = isatty(STDIN_FILENO);
+    struct termios old, quiet;
+    if (tty) {
+        fprintf(stderr, "App Token for %s (partner %s at %s): ", p->app_token_id, p->partner_id,
+                p->host);
+        fflush(stderr);
+        if (tcgetattr(STDIN_FILENO, &old) == 0) {
+            quiet = old;
+            quiet.c_lflag &= ~(tcflag_t)ECHO;
+            quiet.c_lflag |= ECHONL;
+            tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+        } else {
+            tty = false;
+        }
+    }
+    size_t n = 0;
+    bool too_long = false, eol = false;
+    /* One byte at a time: nothing beyond the first line is consumed or buffered. */
+    for (;;) {
+        char c;
+        ssize_t r = read(STDIN_FILENO, &c, 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        if (c == '\n') {
+            eol = true;
+            break;
+        }
+        if (n + 1 < size)
+            buf[n++] = c;
+        else
+            too_long = true;
+        c = 0;
+    }
+    buf[n] = '\0';
+    if (tty)
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+    if (n > 0 && buf[n - 1] == '\r')
+        buf[--n] = '\0';
+    (void)eol;
+    if (too_long || !kc_token_ok(buf)) {
+        secure_wipe(buf, size);
+        diag_error("login: %s; give the App Token (one line) on standard input",
+                   n == 0 && !too_long ? "no token given" : "that is not an App Token");
+        return KC_EXIT_USAGE;
+    }
+    return KC_EXIT_OK;
+}
+
+/* The extra config layer with the command line's values. */
+static char *extra_layer(const char *profile, const char *values[N_OPTIONS])
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    for (size_t k = 0; k < N_OPTIONS; k++)
+        if (values[k])
+            g_key_file_set_string(kf, profile, options[k].key, values[k]);
+    /* The group must exist even with no values: set and drop a placeholder. */
+    g_key_file_set_string(kf, profile, "service_url", "x");
+    if (!values[0])
+        g_key_file_remove_key(kf, profile, "service_url", NULL);
+    else
+        g_key_file_set_string(kf, profile, "service_url", values[0]);
+    return g_key_file_to_data(kf, NULL, NULL);
+}
+
+static int verify(const struct kc_profile *p, const char *token)
+{
+    GError *e = NULL;
+    struct kc_session s = {0};
+    struct kc_api *api = kc_api_new(p, &e);
+    bool ok = api && kc_mint(p, token, NULL, api, &s, &e);
+    kc_api_free(api);
+    if (!ok) {
+        g_prefix_error(&e, "login: the token does not work, nothing was stored: ");
+        return kc_fail(e);
+    }
+    kc_session_clear(&s);
+    return KC_EXIT_OK;
+}
+
+static int save(const struct kc_config *cfg, const struct kc_profile *p, const char *token)
+{
+    GError *e = NULL;
+    if (!kc_keyring_store(p, token, &e))
+        return kc_fail(e);
+    const char *keys[] = {"service_url", "partner_id", "app_token_id", "hash_function", "ca_file"};
+    const char *vals[] = {p->service_url, p->partner_id, p->app_token_id, kc_hash_name(p->hash),
+                          p->ca_file};
+    if (!kc_config_write_profile(cfg->paths.user_file, p->name, keys, vals,
+                                 G_N_ELEMENTS(keys) - (p->ca_file ? 0 : 1), &e)) {
+        bool removed;
+        kc_keyring_clear(p, &removed, NULL); /* keep "nothing stored on failure" */
+        return kc_fail(e);
+    }
+    return KC_EXIT_OK;
+}
+
+int kc_cmd_login(const struct kc_cli *cli)
+{
+    const char *values[N_OPTIONS] = {0};
+    bool no_verify = false;
+    int rc = parse_args(cli, values, &no_verify);
+    if (rc != KC_EXIT_OK)
+        return rc;
+    const char *name = cli->profile ? cli->profile : KC_DEFAULT_PROFILE;
+    if (!kc_profile_name_ok(name))
+        return usage("the profile name may only use letters, digits, '.', '_' and '-'");
+    g_autofree char *extra = extra_layer(name, values);
+    GError *e = NULL;
+    struct kc_config *cfg = kc_config_load_extra(cli->config, extra, &e);
+    if (!cfg)
+        return kc_fail(e);
+    const struct kc_profile *p = kc_config_find(cfg, name);
+    if (!p || !p->partner_id || !p->app_token_id) {
+        const char *why = !p || !p->partner_id ? "--partner-id is needed (the profile has none)"
+                                               : "--app-token-id is needed (the profile has none)";
+        kc_config_free(cfg);
+        return usage(why);
+    }
+    char token[KC_TOKEN_MAX + 2];
+    rc = read_token(p, token, sizeof token);
+    if (rc == KC_EXIT_OK && !no_verify)
+        rc = verify(p, token);
+    if (rc == KC_EXIT_OK)
+        rc = save(cfg, p, token);
+    secure_wipe(token, sizeof token);
+    if (rc == KC_EXIT_OK)
+        printf("Profile '%s' is set up: App Token %s for partner %s at %s is in the keyring%s.\n",
+               p->name, p->app_token_id, p->partner_id, p->service_url,
+               no_verify ? " (not checked: --no-verify)" : " and works");
+    kc_config_free(cfg);
+    return rc;
+}

@@ -1,2 +1,130 @@
-/* placeholder: being written */
-typedef int kc_placeholder_keyring;
+/* libsecret access for the App Token. */
+#include "keyring.h"
+
+#include <libsecret/secret.h>
+#include <string.h>
+
+#include "exit_codes.h"
+
+static const SecretSchema schema = {
+    .name = "org.kaltura.AppToken",
+    .flags = SECRET_SCHEMA_NONE,
+    .attributes =
+        {
+            {"service_url", SECRET_SCHEMA_ATTRIBUTE_STRING},
+            {"partner_id", SECRET_SCHEMA_ATTRIBUTE_STRING},
+            {"app_token_id", SECRET_SCHEMA_ATTRIBUTE_STRING},
+            {NULL, 0},
+        },
+};
+
+#define ATTRS(p)                                                                                   \
+    "service_url", (p)->service_url, "partner_id", (p)->partner_id, "app_token_id",                \
+        (p)->app_token_id, NULL
+
+bool kc_token_ok(const char *token)
+{
+    size_t n = 0;
+    for (; token[n]; n++)
+        if ((unsigned char)token[n] < 0x20 || (unsigned char)token[n] >= 0x7f)
+            return false;
+    return n > 0 && n <= KC_TOKEN_MAX;
+}
+
+static void unavailable(GError **error, const char *what, const GError *e)
+{
+    g_set_error(error, KC_ERROR, KC_EXIT_KEYRING,
+                "cannot %s the keyring: %s; is a Secret Service (gnome-keyring, KeePassXC ...) "
+                "running on this session bus?",
+                what, e->message);
+}
+
+/* After a lookup that found nothing: is that because the item sits in a locked collection?
+ * (libsecret reports both cases as NULL without an error: testing.md §1.) */
+static bool keyring_locked(const struct kc_profile *p)
+{
+    const char *backend = g_getenv("SECRET_BACKEND");
+    if (backend && strcmp(backend, "file") == 0)
+        return false; /* no collections: a wrong file password simply hides items */
+    g_autoptr(SecretService) svc = secret_service_get_sync(SECRET_SERVICE_NONE, NULL, NULL);
+    if (!svc)
+        return false;
+    g_autoptr(GHashTable) attrs = g_hash_table_new(g_str_hash, g_str_equal);
+    g_hash_table_insert(attrs, "service_url", p->service_url);
+    g_hash_table_insert(attrs, "partner_id", p->partner_id);
+    g_hash_table_insert(attrs, "app_token_id", p->app_token_id);
+    GList *items = secret_service_search_sync(svc, &schema, attrs, SECRET_SEARCH_ALL, NULL, NULL);
+    bool locked = false;
+    for (GList *l = items; l; l = l->next)
+        locked = locked || secret_item_get_locked(l->data);
+    g_list_free_full(items, g_object_unref);
+    if (locked)
+        return true;
+    g_autoptr(SecretCollection) coll = secret_collection_for_alias_sync(
+        svc, SECRET_COLLECTION_DEFAULT, SECRET_COLLECTION_NONE, NULL, NULL);
+    return coll && secret_collection_get_locked(coll);
+}
+
+enum kc_keyring_rc kc_keyring_lookup(const struct kc_profile *p, char **token, GError **error)
+{
+    g_autoptr(GError) e = NULL;
+    *token = NULL;
+    char *t = secret_password_lookup_sync(&schema, NULL, &e, ATTRS(p));
+    if (e) {
+        kc_keyring_free(t);
+        unavailable(error, "read", e);
+        return KC_KEYRING_UNAVAILABLE;
+    }
+    if (!t) {
+        if (keyring_locked(p)) {
+            g_set_error(error, KC_ERROR, KC_EXIT_KEYRING,
+                        "the keyring is locked; unlock it (log in to the desktop, or "
+                        "`gnome-keyring-daemon --unlock`) and try again");
+            return KC_KEYRING_LOCKED;
+        }
+        g_set_error(error, KC_ERROR, KC_EXIT_NO_TOKEN,
+                    "no App Token stored for profile '%s' (%s, partner %s, token id %s); run "
+                    "`kaltura-credential --profile %s login`",
+                    p->name, p->service_url, p->partner_id, p->app_token_id, p->name);
+        return KC_KEYRING_NOT_FOUND;
+    }
+    if (!kc_token_ok(t)) {
+        kc_keyring_free(t);
+        g_set_error(error, KC_ERROR, KC_EXIT_NO_TOKEN,
+                    "the keyring item for profile '%s' does not hold a usable token; run "
+                    "`kaltura-credential --profile %s login` again",
+                    p->name, p->name);
+        return KC_KEYRING_NOT_FOUND;
+    }
+    *token = t;
+    return KC_KEYRING_FOUND;
+}
+
+void kc_keyring_free(char *token)
+{
+    secret_password_free(token); /* wipes, then frees */
+}
+
+bool kc_keyring_store(const struct kc_profile *p, const char *token, GError **error)
+{
+    g_autoptr(GError) e = NULL;
+    g_autofree char *label =
+        g_strdup_printf("Kaltura App Token %s (%s@%s)", p->app_token_id, p->partner_id, p->host);
+    if (!secret_password_store_sync(&schema, SECRET_COLLECTION_DEFAULT, label, token, NULL, &e,
+                                    ATTRS(p))) {
+        unavailable(error, "store the token in", e);
+        return false;
+    }
+    return true;
+}
+
+bool kc_keyring_clear(const struct kc_profile *p, bool *removed, GError **error)
+{
+    g_autoptr(GError) e = NULL;
+    *removed = secret_password_clear_sync(&schema, NULL, &e, ATTRS(p));
+    if (e) {
+        unavailable(error, "remove the token from", e);
+        return false;
+    }
+    return true;
+}

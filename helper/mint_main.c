@@ -1,5 +1,170 @@
-/* placeholder: being written */
-int main(void)
+/* kaltura-credential-mint: every command of kaltura-credential (doc/architecture.md).
+ * The libc-only frontend execs this program, with the same arguments, whenever it cannot answer
+ * from the cache; run directly, it behaves exactly the same. */
+#include <curl/curl.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+
+#include "commands.h"
+#include "diag.h"
+#include "exit_codes.h"
+#include "kc_config.h"
+
+static int cmd_store(const struct kc_cli *cli)
 {
-    return 1;
+    (void)cli; /* a generating helper stores nothing (and echoes nothing, unlike some) */
+    return KC_EXIT_OK;
+}
+
+static int cmd_capability(const struct kc_cli *cli)
+{
+    (void)cli;
+    printf("version 0\n"); /* no optional capabilities */
+    return KC_EXIT_OK;
+}
+
+static const struct {
+    const char *name;
+    int (*run)(const struct kc_cli *cli);
+} commands[] = {
+    {"get", kc_cmd_get},       {"store", cmd_store},      {"erase", kc_cmd_erase},
+    {"login", kc_cmd_login},   {"logout", kc_cmd_logout}, {"ks", kc_cmd_ks},
+    {"revoke", kc_cmd_revoke}, {"status", kc_cmd_status}, {"capability", cmd_capability},
+};
+
+static const char help[] =
+    "usage: kaltura-credential [--config FILE] [--profile NAME] COMMAND [OPTIONS]\n"
+    "\n"
+    "Turns the Kaltura App Token kept in your desktop keyring into a fresh KS (Kaltura\n"
+    "Session), over the git credential protocol or as a bare string.\n"
+    "\n"
+    "Commands:\n"
+    "  get         read key=value lines (protocol, host, path, profile) on stdin until a\n"
+    "              blank line or EOF; print protocol, host, username, password=<KS> and\n"
+    "              password_expiry_utc. A host no profile serves: prints nothing, exit 0.\n"
+    "  ks          print the bare KS and a newline, e.g. KS=$(kaltura-credential ks)\n"
+    "  store       accepted and ignored (git calls it)\n"
+    "  erase       forget the cached KS of the selected profile\n"
+    "  login       set a profile up and store its App Token in the keyring:\n"
+    "                --service-url URL --partner-id N --app-token-id ID\n"
+    "                --hash sha1|sha256|sha512|md5 --ca-file FILE --no-verify\n"
+    "              the token is read from stdin (one line), or prompted for on a terminal;\n"
+    "              one KS is minted to prove it works (unless --no-verify) before anything\n"
+    "              is stored\n"
+    "  logout      remove the profile's App Token from the keyring and its cached KS\n"
+    "  revoke      end a KS on the server: password=<KS> from stdin, else the cached one\n"
+    "  status      per profile: token stored or not, keyring locked, cached KS expiry\n"
+    "  capability  print the git credential capabilities (version 0, none)\n"
+    "  any other command is ignored silently (exit 0), as git expects of helpers.\n"
+    "\n"
+    "Options:\n"
+    "  --config FILE   read only FILE (also: KALTURA_CREDENTIAL_CONFIG=FILE); default:\n"
+    "                  " KC_SYSCONFDIR "/kaltura/credential.conf, then\n"
+    "                  ${XDG_CONFIG_HOME:-~/.config}/kaltura/credential.conf (wins per key)\n"
+    "  --profile NAME  use this profile (an INI group); else profile= on stdin, else the\n"
+    "                  profile whose service_url matches protocol+host, else [default]\n"
+    "  --help, --version\n"
+    "\n"
+    "Config keys (no secrets allowed; a key like token/secret/password is an error):\n"
+    "  service_url     API base URL (https://www.kaltura.com)\n"
+    "  partner_id      partner id (required)\n"
+    "  app_token_id    App Token id, e.g. 0_ab12cd34 (required)\n"
+    "  hash_function   sha1 (default), sha256, sha512, md5: the token's hashType\n"
+    "  user_id, session_type (user|admin), expiry (seconds), privileges:\n"
+    "                  passed to appToken.startSession when set\n"
+    "  ca_file         PEM bundle to trust instead of the system store\n"
+    "  timeout         seconds one command may spend on the network (30)\n"
+    "  cache           reuse a still-valid KS from $XDG_RUNTIME_DIR (true)\n"
+    "  min_lifetime    seconds a reused KS must still be valid (300)\n"
+    "  allow_insecure  allow http:// on a non-loopback host (false; warned about)\n"
+    "\n"
+    "Exit status:\n"
+    "  0  success (also: ignored command, or a host no profile serves)\n"
+    "  1  internal error          2  usage error            3  bad input on stdin\n"
+    "  4  configuration error     5  profile not configured 6  no token in the keyring\n"
+    "  7  keyring locked or no Secret Service               8  rejected by the Kaltura server\n"
+    "  9  network, TLS or timeout failure                   10 unusable server answer\n";
+
+static int usage_error(const char *why)
+{
+    diag_error("%s; usage: kaltura-credential [--config FILE] [--profile NAME] COMMAND (see "
+               "kaltura-credential --help)",
+               why);
+    return KC_EXIT_USAGE;
+}
+
+/* Global options up to the command. Returns the command's index, 0 for none, -1 on error. */
+static int parse_global(int argc, char **argv, struct kc_cli *cli, int *early_exit)
+{
+    *early_exit = -1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char **slot = NULL;
+        size_t n = 0;
+        if (strncmp(a, "--config", 8) == 0 && (a[8] == '\0' || a[8] == '='))
+            slot = &cli->config, n = 8;
+        else if (strncmp(a, "--profile", 9) == 0 && (a[9] == '\0' || a[9] == '='))
+            slot = &cli->profile, n = 9;
+        if (slot) {
+            if (a[n] == '=')
+                *slot = a + n + 1;
+            else if (i + 1 < argc)
+                *slot = argv[++i];
+            else
+                return *early_exit = usage_error("an option lacks its value"), -1;
+            continue;
+        }
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(help, stdout);
+            return *early_exit = KC_EXIT_OK, -1;
+        }
+        if (strcmp(a, "--version") == 0) {
+            printf("kaltura-credential " KC_VERSION "\n");
+            return *early_exit = KC_EXIT_OK, -1;
+        }
+        if (strcmp(a, "--") == 0)
+            return i + 1 < argc ? i + 1 : 0;
+        if (a[0] == '-') {
+            g_autofree char *why = g_strdup_printf("unknown option '%s'", a);
+            return *early_exit = usage_error(why), -1;
+        }
+        return i;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    /* No core dumps and no ptrace by other processes of this user: we hold a token. */
+    prctl(PR_SET_DUMPABLE, 0);
+    umask(077);
+    setlocale(LC_ALL, "");
+    struct kc_cli cli = {0};
+    int early;
+    int cmd = parse_global(argc, argv, &cli, &early);
+    if (cmd < 0)
+        return early;
+    if (cmd == 0)
+        return usage_error("no command given");
+    cli.command = argv[cmd];
+    cli.argc = argc - cmd - 1;
+    cli.argv = argv + cmd + 1;
+    const char *fed = getenv("KALTURA_CREDENTIAL_REQUEST_FED");
+    cli.request_fed = fed && strcmp(fed, "1") == 0;
+    for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
+        if (strcmp(commands[i].name, cli.command) != 0)
+            continue;
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+            diag_error("cannot initialise libcurl");
+            return KC_EXIT_INTERNAL;
+        }
+        int rc = commands[i].run(&cli);
+        curl_global_cleanup();
+        return rc;
+    }
+    return KC_EXIT_OK; /* an action git may add later: ignore it silently (gitcredentials) */
 }

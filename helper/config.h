@@ -1,0 +1,96 @@
+/* Configuration (design.md §3.1): GKeyFile INI files, one group per profile, no secrets.
+ * Also the minter's error domain: every GError in the minter carries an enum kc_exit code. */
+#ifndef KC_CONFIG_H
+#define KC_CONFIG_H
+
+#include <glib.h>
+#include <stdbool.h>
+
+#include "paths.h"
+#include "token_hash.h"
+
+/* GError domain of the minter; error->code is an enum kc_exit, error->message is one line
+ * ready for diag_error (never a secret). */
+#define KC_ERROR (kc_error_quark())
+GQuark kc_error_quark(void);
+
+#define KC_DEFAULT_PROFILE     "default"
+#define KC_DEFAULT_SERVICE_URL "https://www.kaltura.com"
+
+struct kc_profile {
+    char *name;
+    char *service_url;  /* normalised: scheme://host[:port][/path], no trailing slash */
+    char *protocol;     /* "https" or "http" (for the git protocol output) */
+    char *host;         /* host[:port] as git writes it; default ports dropped */
+    char *hostname;     /* host alone (IPv6 without brackets) */
+    char *partner_id;   /* decimal, validated; NULL when not set */
+    char *app_token_id; /* NULL when not set */
+    enum kc_hash hash;
+    char *user_id;    /* NULL: unset */
+    int session_type; /* -1 unset, 0 user, 2 admin */
+    long long expiry; /* seconds; -1 unset */
+    char *privileges; /* NULL: unset */
+    char *ca_file;    /* NULL: system store */
+    int timeout;      /* seconds for one command's network work */
+    bool cache;
+    long long min_lifetime;
+    bool allow_insecure;
+};
+
+struct kc_config {
+    struct kc_config_paths paths;
+    GPtrArray *profiles; /* struct kc_profile *, in the order first seen */
+};
+
+/* Reads the files in force (kc_config_paths_get(override)); missing non-override files are
+ * fine (an empty config). Refuses secret-looking keys, bad profile names and bad values
+ * (KC_EXIT_CONFIG); warns about unknown keys. */
+struct kc_config *kc_config_load(const char *override, GError **error);
+/* Like kc_config_load, with one more layer (INI text, may be NULL) that wins over the files:
+ * `login` uses it for the values given on its command line, and may create a missing
+ * --config file, so with extra a missing override file is not an error. */
+struct kc_config *kc_config_load_extra(const char *override, const char *extra, GError **error);
+/* Parses the texts of n files (NULL: absent) in order, later ones winning key by key; sources
+ * name them in messages. Used by load and by tests. */
+struct kc_config *kc_config_load_data(const char *const *texts, const char *const *sources,
+                                      size_t n, GError **error);
+void kc_config_free(struct kc_config *c);
+
+const struct kc_profile *kc_config_find(const struct kc_config *c, const char *name);
+
+/* true when the profile has everything needed to mint (partner_id, app_token_id); otherwise
+ * sets a KC_EXIT_CONFIG error naming what is missing. */
+bool kc_profile_complete(const struct kc_profile *p, GError **error);
+
+/* Normalises a service URL (see struct kc_profile): lowercase scheme and host, default port
+ * and trailing slashes (and a trailing /api_v3) dropped; no user info, query or fragment.
+ * https always; http only for a loopback host unless allow_insecure. Returns a new string and
+ * the protocol and host parts (g_free all three). */
+char *kc_service_url_normalise(const char *url, bool allow_insecure, char **protocol, char **host,
+                               GError **error);
+/* true for localhost, *.localhost, 127.0.0.0/8 and ::1 (host without port). */
+bool kc_host_is_loopback(const char *host);
+/* true when p uses plain http on a non-loopback host (allowed by allow_insecure). */
+bool kc_profile_insecure(const struct kc_profile *p);
+
+/* Profile selection (design.md §3.4). profile_arg (--profile) then req_profile (profile=)
+ * name a profile directly; else the one profile serving req_protocol+req_host; several: the
+ * default one when among them, else an error naming them; no host: the default profile.
+ * Returns KC_SELECT_OK with *out set; KC_SELECT_NOT_SERVED when the request names a host that
+ * the selected profile does not serve (print nothing, exit 0); KC_SELECT_ERROR with error set
+ * (KC_EXIT_NO_PROFILE for a profile that does not exist, KC_EXIT_CONFIG for ambiguity). */
+enum kc_select { KC_SELECT_OK, KC_SELECT_NOT_SERVED, KC_SELECT_ERROR };
+enum kc_select kc_config_select(const struct kc_config *c, const char *profile_arg,
+                                const char *req_profile, const char *req_protocol,
+                                const char *req_host, const struct kc_profile **out,
+                                GError **error);
+
+/* true for [A-Za-z0-9._-]{1,64} without "..". */
+bool kc_profile_name_ok(const char *name);
+
+/* `login`: sets key=value pairs (values NULL: remove the key) in profile's group of the user
+ * file, keeping comments and other groups; atomic replace with mode 0600. */
+bool kc_config_write_profile(const char *user_file, const char *profile, const char *const *keys,
+                             const char *const *values, size_t n, GError **error);
+
+#endif
