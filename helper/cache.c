@@ -316,7 +316,11 @@ int kc_cache_put_ks(struct kc_cache *c, const struct kc_ks_params *p, const stru
     kc_sb_printf(&b, "\nexpiry=%lld\nprotocol=%s\nhost=%s\nusername=%s\nks=%s\n", e->expiry,
                  e->protocol, e->host, e->username, e->ks);
     kc_sb_free(&d);
-    return put_entry(c, name, &b);
+    int rc = put_entry(c, name, &b);
+    /* A mint is rare and already slow: the right moment to drop what expired meanwhile. */
+    if (rc == 0)
+        kc_cache_prune(c, time(NULL));
+    return rc;
 }
 
 int kc_cache_drop_ks(struct kc_cache *c, const struct kc_ks_params *p)

@@ -48,7 +48,8 @@ void kc_cached_ks_clear(struct kc_cached_ks *e);
  * (absent, stale, corrupt or foreign entries are misses; stale/corrupt ones are removed). */
 int kc_cache_get_ks(struct kc_cache *c, const struct kc_ks_params *p, long long min_lifetime,
                     time_t now, struct kc_cached_ks *out);
-/* Atomically replaces the entry. 0 on success, -1 on error (a warning; caching is best effort). */
+/* Atomically replaces the entry. 0 on success, -1 on error (a warning; caching is best effort).
+ * A successful put also prunes expired entries (kc_cache_prune). */
 int kc_cache_put_ks(struct kc_cache *c, const struct kc_ks_params *p, const struct kc_cached_ks *e);
 /* Forgets the KS of these params (erase/logout/revoke). Returns 0 also when there was none. */
 int kc_cache_drop_ks(struct kc_cache *c, const struct kc_ks_params *p);

@@ -1,0 +1,243 @@
+#!/usr/bin/python3
+"""Functional tests of the KS cache (issue 5, design.md §3.5) against the emulator.
+
+Run as: with-keyring.sh with-emulator.sh python3 test_cache.py (tests/cache/meson.build).
+with-keyring.sh gives a private HOME, XDG_RUNTIME_DIR (0700) and an unlocked keyring;
+with-emulator.sh the KC_EMU_* variables. Request counts come from the emulator's stats.
+"""
+import concurrent.futures
+import glob
+import os
+import shutil
+import subprocess
+import time
+import unittest
+
+import emuclient
+import taptest
+
+BUILD = os.environ.get("KC_BUILD_ROOT", os.path.join(os.path.dirname(__file__), "../../build"))
+HELPER = os.path.join(BUILD, "helper", "kaltura-credential")
+RUNTIME = os.environ.get("XDG_RUNTIME_DIR", "")
+CACHE = os.path.join(RUNTIME, "kaltura-credential")
+
+
+def host_of(url):
+    return url.split("://", 1)[1].rstrip("/")
+
+
+class CacheTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.emu = emuclient.Emulator.from_env()
+        tok = cls.emu.create_token()
+        cls.token_id = tok["id"]
+        cls.url = os.environ["KC_EMU_URL"]
+        cls.conf = os.path.join(os.environ["HOME"], "kc-cache-test.conf")
+        with open(cls.conf, "w") as f:
+            f.write("[default]\n"
+                    f"service_url = {cls.url}\n"
+                    f"partner_id = {os.environ['KC_EMU_PARTNER']}\n"
+                    f"app_token_id = {cls.token_id}\n"
+                    f"ca_file = {os.environ['KC_EMU_CA']}\n")
+        os.environ["KALTURA_CREDENTIAL_CONFIG"] = cls.conf
+        r = subprocess.run([HELPER, "login", "--no-verify"], input=tok["token"] + "\n",
+                           capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            raise RuntimeError(f"login failed ({r.returncode}): {r.stderr}")
+        cls.request = f"protocol=https\nhost={host_of(cls.url)}\n\n"
+
+    def setUp(self):
+        self.emu.control("clock-offset", seconds=0)
+        self.emu.control("fault", mode="none")
+        self.emu.control("latency", ms=0)
+        self.restore_cache_dir()
+        shutil.rmtree(CACHE, ignore_errors=True)
+        self.emu.control("reset-stats")
+
+    def restore_cache_dir(self):
+        if os.path.islink(CACHE):
+            os.unlink(CACHE)
+        if os.path.isdir(CACHE + ".real"):
+            shutil.rmtree(CACHE, ignore_errors=True)
+            os.rename(CACHE + ".real", CACHE)
+        if os.path.isdir(CACHE):
+            os.chmod(CACHE, 0o700)
+
+    def tearDown(self):
+        self.restore_cache_dir()
+
+    def run_helper(self, *args, stdin=None):
+        return subprocess.run([HELPER, *args], input=self.request if stdin is None else stdin,
+                              capture_output=True, text=True, timeout=60)
+
+    def get(self):
+        r = self.run_helper("get")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = dict(line.split("=", 1) for line in r.stdout.splitlines())
+        self.assertIn("password", out)
+        return out, r.stderr
+
+    def requests(self, action=None):
+        s = self.emu.stats()
+        return s["total"] if action is None else s["requests"].get(action, 0)
+
+    def test_cold_get_two_requests_one_connection(self):
+        out, _ = self.get()
+        s = self.emu.stats()
+        self.assertEqual(s["requests"].get("session.startwidgetsession"), 1)
+        self.assertEqual(s["requests"].get("apptoken.startsession"), 1)
+        self.assertEqual(s["total"], 2)
+        self.assertEqual(s["connections"], 1)
+        self.assertTrue(glob.glob(os.path.join(CACHE, "ks-*")))
+
+    def test_hit_serves_same_ks_without_contacting_emulator(self):
+        first, _ = self.get()
+        self.emu.control("reset-stats")
+        second, err = self.get()
+        self.assertEqual(first["password"], second["password"])
+        self.assertEqual(first["password_expiry_utc"], second["password_expiry_utc"])
+        self.assertEqual(err, "")
+        r = self.run_helper("ks", stdin="")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, first["password"] + "\n")
+        r = self.run_helper("ks", stdin="")  # now through the frontend's req- alias
+        self.assertEqual(r.stdout, first["password"] + "\n")
+        self.assertEqual(self.requests(), 0)
+
+    def test_refresh_is_one_request(self):
+        self.get()
+        self.assertEqual(self.run_helper("erase").returncode, 0)
+        self.emu.control("reset-stats")
+        self.get()
+        s = self.emu.stats()
+        self.assertEqual(s["requests"], {"apptoken.startsession": 1})
+        self.assertEqual(s["connections"], 1)
+
+    def rewrite_entry_expiry(self, path, expiry):
+        with open(path) as f:
+            lines = f.read().splitlines(True)
+        lines = [f"expiry={expiry}\n" if ln.startswith("expiry=") else ln for ln in lines]
+        tmp = path + ".new"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write("".join(lines))
+        os.rename(tmp, path)
+
+    def test_entry_below_min_lifetime_is_replaced(self):
+        first, _ = self.get()
+        (path,) = glob.glob(os.path.join(CACHE, "ks-*"))
+        self.rewrite_entry_expiry(path, int(time.time()) + 100)  # < min_lifetime (300)
+        self.emu.control("reset-stats")
+        second, _ = self.get()
+        self.assertNotEqual(first["password"], second["password"])
+        self.assertEqual(self.requests("apptoken.startsession"), 1)
+        with open(path) as f:
+            self.assertIn("ks=" + second["password"] + "\n", f.read())
+
+    def test_erased_entry_not_served(self):
+        first, _ = self.get()
+        r = self.run_helper("erase")
+        self.assertEqual((r.returncode, r.stdout), (0, ""))
+        self.emu.control("reset-stats")
+        second, _ = self.get()
+        self.assertNotEqual(first["password"], second["password"])
+        self.assertEqual(self.requests("apptoken.startsession"), 1)
+
+    def test_revoked_entry_not_served(self):
+        first, _ = self.get()
+        r = self.run_helper("revoke", stdin="")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.requests("session.end"), 1)
+        second, _ = self.get()
+        self.assertNotEqual(first["password"], second["password"])
+        v = subprocess.run(["/usr/bin/python3", os.path.join(os.path.dirname(emuclient.__file__),
+                                                             "emuctl.py"), "validate",
+                            first["password"]], capture_output=True, text=True)
+        self.assertNotEqual(v.returncode, 0, "the revoked KS is still valid on the server")
+
+    def assert_refused_but_works(self):
+        first, err = self.get()
+        self.assertIn("kaltura-credential: ", err)
+        self.assertNotIn(first["password"], err)
+        second, _ = self.get()
+        self.assertEqual(self.requests("apptoken.startsession"), 2, "a refused cache was used")
+        self.assertNotEqual(first["password"], second["password"])
+
+    def test_loose_permissions_refused(self):
+        os.mkdir(CACHE, 0o700)
+        os.chmod(CACHE, 0o755)
+        self.assert_refused_but_works()
+        self.assertEqual(os.listdir(CACHE), [])
+
+    def test_symlinked_cache_dir_refused(self):
+        os.mkdir(CACHE + ".real", 0o700)
+        os.symlink(CACHE + ".real", CACHE)
+        self.assert_refused_but_works()
+        self.assertEqual(os.listdir(CACHE + ".real"), [])
+
+    def test_foreign_cache_dir_refused(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root to chown")
+        os.mkdir(CACHE, 0o700)
+        os.chown(CACHE, 12345, 12345)
+        try:
+            self.assert_refused_but_works()
+        finally:
+            os.chown(CACHE, 0, 0)
+
+    def test_parallel_cold_gets_mint_once(self):
+        self.emu.control("latency", ms=50)
+        with concurrent.futures.ThreadPoolExecutor(32) as pool:
+            results = list(pool.map(lambda _: self.run_helper("get"), range(32)))
+        for r in results:
+            self.assertEqual(r.returncode, 0, r.stderr)
+        kss = {dict(ln.split("=", 1) for ln in r.stdout.splitlines())["password"]
+               for r in results}
+        self.assertEqual(len(kss), 1)
+        self.assertEqual(self.requests("apptoken.startsession"), 1)
+        self.assertEqual(self.requests("session.startwidgetsession"), 1)
+
+    def test_stale_widget_ks_recovered(self):
+        self.get()
+        self.assertEqual(self.run_helper("erase").returncode, 0)
+        self.assertTrue(glob.glob(os.path.join(CACHE, "widget-*")))
+        # The server's clock jumps past the widget KS's expiry; our entry still looks valid.
+        self.emu.control("clock-offset", seconds=90000)
+        self.emu.control("reset-stats")
+        out, _ = self.get()
+        self.assertEqual(self.requests("session.startwidgetsession"), 1)
+        v = subprocess.run(["/usr/bin/python3", os.path.join(os.path.dirname(emuclient.__file__),
+                                                             "emuctl.py"), "validate",
+                            out["password"]], capture_output=True, text=True)
+        self.assertEqual(v.returncode, 0, v.stdout)
+
+    def test_garbage_widget_ks_recovered(self):
+        self.get()
+        self.assertEqual(self.run_helper("erase").returncode, 0)
+        (path,) = glob.glob(os.path.join(CACHE, "widget-*"))
+        with open(path) as f:
+            text = f.read()
+        text = "".join("ks=djJ8bm90IGEga3M=\n" if ln.startswith("ks=") else ln
+                       for ln in text.splitlines(True))
+        os.unlink(path)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        out, _ = self.get()
+        self.assertTrue(out["password"])
+
+    def test_mint_prunes_expired_entries(self):
+        self.get()
+        (path,) = glob.glob(os.path.join(CACHE, "ks-*"))
+        bogus = os.path.join(CACHE, "ks-0000000000000000")
+        shutil.copy(path, bogus)
+        os.chmod(bogus, 0o600)
+        self.rewrite_entry_expiry(bogus, 1)
+        self.assertEqual(self.run_helper("erase").returncode, 0)
+        self.get()
+        self.assertFalse(os.path.exists(bogus))
+        self.assertEqual(len(glob.glob(os.path.join(CACHE, "ks-*"))), 1)
+
+if __name__ == "__main__":
+    taptest.main()
