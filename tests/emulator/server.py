@@ -359,6 +359,13 @@ def control(emu, cmd, p):
         emu.stats.reset()
         emu.faults.fired.clear()
         return {"ok": True}
+    if cmd == "reset":  # back to a pristine emulator, except partners and tokens
+        emu.faults.set("none")
+        emu.latency_ms = 0
+        state.clock_offset = 0
+        emu.stats.reset()
+        emu.faults.fired.clear()
+        return {"ok": True}
     if cmd == "fault":
         emu.faults.set(str(p["mode"]), p.get("count"), p.get("action"))
         return {"ok": True, "faults": emu.faults.describe()}

@@ -103,6 +103,18 @@ def _replace_recursive(base, over):
     return out
 
 
+def _normalize_json(obj):
+    """JSON bodies: nested objects as-is, plus flat 'a:b' and 'x__null' keys at any level."""
+    out = {}
+    for k, v in obj.items():
+        v = _normalize_json(v) if isinstance(v, dict) else v
+        if ":" in k or k.endswith("__null"):
+            _set_path(out, k, v)
+        else:
+            out[k] = v
+    return out
+
+
 def parse_body(content_type, body):
     """§4.2 body rules. Lenient: 'application/json; charset=...' is accepted as JSON."""
     ctype = (content_type or "").split(";")[0].strip().lower()
@@ -114,10 +126,7 @@ def parse_body(content_type, body):
                 data = json.loads(stripped)
             except ValueError:
                 return {}
-            out = {}
-            for k, v in data.items():  # flat "a:b" keys work in JSON bodies too
-                _set_path(out, k, v) if (":" in k or k.endswith("__null")) else out.__setitem__(k, v)
-            return out
+            return _normalize_json(data) if isinstance(data, dict) else {}
         return {}
     if ctype == "application/x-www-form-urlencoded":
         return parse_form(text)
