@@ -1,0 +1,211 @@
+/* The helper's child process (see child.h). */
+#include "child.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <security/pam_ext.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CHILD_PATH "PATH=/usr/local/bin:/usr/bin:/bin"
+
+static char *env_pair(const char *name, const char *value)
+{
+    size_t n = strlen(name) + strlen(value) + 2;
+    char *s = malloc(n);
+
+    if (s != NULL)
+        snprintf(s, n, "%s=%s", name, value);
+    return s;
+}
+
+/* Adds NAME=value to the plan's environment; false on allocation failure. */
+static bool add_env(struct kc_child_plan *plan, int *n, const char *name, const char *value)
+{
+    if (*n >= KC_CHILD_ENV_MAX - 1)
+        return false;
+    plan->envp[*n] = env_pair(name, value);
+    return plan->envp[(*n)++] != NULL;
+}
+
+/* The small environment of design §3.7: nothing of the calling process leaks through. */
+static bool build_env(const struct kc_args *args, const struct passwd *pw,
+                      struct kc_child_plan *plan)
+{
+    const char *runtime = pam_getenv(args->pamh, "XDG_RUNTIME_DIR");
+    const char *bus = pam_getenv(args->pamh, "DBUS_SESSION_BUS_ADDRESS");
+    char runtime_buf[64], bus_buf[PATH_MAX + 16];
+    struct stat st;
+    int n = 0;
+
+    if (runtime == NULL || runtime[0] == '\0') {
+        /* pam_systemd normally sets it; else the usual place, if it is really the user's. */
+        snprintf(runtime_buf, sizeof runtime_buf, "/run/user/%lu", (unsigned long)pw->pw_uid);
+        runtime = NULL;
+        if (stat(runtime_buf, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == pw->pw_uid)
+            runtime = runtime_buf;
+    }
+    if ((bus == NULL || bus[0] == '\0') && runtime != NULL) {
+        snprintf(bus_buf, sizeof bus_buf, "unix:path=%s/bus", runtime);
+        bus = bus_buf;
+    }
+    if (!add_env(plan, &n, "HOME", pw->pw_dir) || !add_env(plan, &n, "USER", pw->pw_name) ||
+        !add_env(plan, &n, "LOGNAME", pw->pw_name))
+        return false;
+    plan->envp[n] = strdup(CHILD_PATH);
+    if (plan->envp[n++] == NULL)
+        return false;
+    if (runtime != NULL && !add_env(plan, &n, "XDG_RUNTIME_DIR", runtime))
+        return false;
+    if (bus != NULL && bus[0] != '\0' && !add_env(plan, &n, "DBUS_SESSION_BUS_ADDRESS", bus))
+        return false;
+    plan->envp[n] = NULL;
+    return true;
+}
+
+/* getgrouplist() now, setgroups() in the child: initgroups() after fork is not safe. */
+static bool load_groups(const struct passwd *pw, struct kc_child_plan *plan)
+{
+    int n = 32;
+
+    for (int tries = 0; tries < 8; tries++) {
+        gid_t *g = realloc(plan->groups, (size_t)n * sizeof *g);
+        int want = n;
+
+        if (g == NULL)
+            return false;
+        plan->groups = g;
+        if (getgrouplist(pw->pw_name, pw->pw_gid, g, &want) >= 0) {
+            plan->ngroups = want;
+            return true;
+        }
+        n = want > n ? want : n * 2;
+    }
+    return false;
+}
+
+bool kc_child_plan_init(const struct kc_args *args, const struct passwd *pw, const char *path,
+                        const char *command, struct kc_child_plan *plan)
+{
+    long open_max = sysconf(_SC_OPEN_MAX);
+
+    memset(plan, 0, sizeof *plan);
+    plan->path = path;
+    plan->argv[0] = (char *)path;
+    plan->argv[1] = (char *)command;
+    plan->argv[2] = NULL;
+    plan->uid = pw->pw_uid;
+    plan->gid = pw->pw_gid;
+    plan->home = pw->pw_dir;
+    plan->max_fd = open_max > 0 && open_max < 65536 ? (int)open_max : 65536;
+    plan->fds[0] = plan->fds[1] = plan->fds[2] = -1;
+    /* Switch unless both real and effective uid already are the user's. */
+    plan->switch_user = getuid() != pw->pw_uid || geteuid() != pw->pw_uid;
+    if (!build_env(args, pw, plan)) {
+        kc_err(args, "out of memory building the helper's environment");
+        kc_child_plan_free(plan);
+        return false;
+    }
+    if (plan->switch_user && !load_groups(pw, plan)) {
+        kc_err(args, "cannot get the supplementary groups of the user");
+        kc_child_plan_free(plan);
+        return false;
+    }
+    return true;
+}
+
+void kc_child_plan_free(struct kc_child_plan *plan)
+{
+    for (int i = 0; i < KC_CHILD_ENV_MAX && plan->envp[i] != NULL; i++)
+        free(plan->envp[i]);
+    free(plan->groups);
+    memset(plan, 0, sizeof *plan);
+}
+
+/* ---- after fork(): async-signal-safe calls only ---- */
+
+static _Noreturn void die(const char *msg, int code)
+{
+    ssize_t r = write(STDERR_FILENO, msg, strlen(msg));
+
+    (void)r;
+    _exit(code);
+}
+
+static void reset_signals(void)
+{
+    struct sigaction dfl;
+    sigset_t none;
+
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            (void)sigaction(sig, &dfl, NULL); /* EINVAL for libc-reserved signals: fine */
+    sigemptyset(&none);
+    (void)sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* Moves the three pipe ends onto 0, 1, 2 (they may themselves be 0..2). */
+static bool setup_stdio(const struct kc_child_plan *plan)
+{
+    int high[3];
+
+    for (int i = 0; i < 3; i++) {
+        high[i] = fcntl(plan->fds[i], F_DUPFD_CLOEXEC, 3);
+        if (high[i] < 0)
+            return false;
+    }
+    for (int i = 0; i < 3; i++)
+        if (dup2(high[i], i) < 0) /* dup2 clears FD_CLOEXEC on the target */
+            return false;
+    return true;
+}
+
+static void drop_privileges(const struct kc_child_plan *plan)
+{
+    if (!plan->switch_user)
+        return;
+    if (setgroups((size_t)plan->ngroups, plan->groups) != 0)
+        die("pam_kaltura: setgroups failed\n", 126);
+    if (setgid(plan->gid) != 0)
+        die("pam_kaltura: setgid failed\n", 126);
+    if (setuid(plan->uid) != 0)
+        die("pam_kaltura: setuid failed\n", 126);
+    /* Verify the switch is complete and cannot be undone. */
+    if (getuid() != plan->uid || geteuid() != plan->uid || getgid() != plan->gid ||
+        getegid() != plan->gid)
+        die("pam_kaltura: privilege drop incomplete\n", 126);
+    if (plan->uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
+        die("pam_kaltura: privilege drop can be undone\n", 126);
+}
+
+static void close_other_fds(const struct kc_child_plan *plan)
+{
+    if (close_range(3, ~0U, 0) == 0)
+        return;
+    for (int fd = 3; fd < plan->max_fd; fd++)
+        (void)close(fd);
+}
+
+_Noreturn void kc_child_exec(const struct kc_child_plan *plan)
+{
+    reset_signals();
+    /* Own session and process group: no controlling tty, and the parent can kill -pgid. */
+    (void)setsid();
+    if (!setup_stdio(plan))
+        die("pam_kaltura: cannot set up the helper's stdio\n", 126);
+    drop_privileges(plan);
+    if (chdir(plan->home) != 0 && chdir("/") != 0)
+        die("pam_kaltura: cannot chdir\n", 126);
+    close_other_fds(plan);
+    execve(plan->path, plan->argv, plan->envp);
+    die("pam_kaltura: cannot execute the helper\n", 127);
+}

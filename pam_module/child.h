@@ -1,0 +1,39 @@
+/*
+ * The helper's child process: everything it needs is prepared before fork() (allocation,
+ * NSS lookups), so that after fork() it only makes async-signal-safe calls. The PAM
+ * application may be multi-threaded (gdm), where malloc or NSS after fork() can deadlock.
+ */
+#ifndef PAM_KALTURA_CHILD_H
+#define PAM_KALTURA_CHILD_H
+
+#include <pwd.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "logging.h"
+
+#define KC_CHILD_ENV_MAX 8
+
+struct kc_child_plan {
+    const char *path;             /* the helper, absolute */
+    char *argv[3];                /* helper COMMAND NULL */
+    char *envp[KC_CHILD_ENV_MAX]; /* NULL-terminated, owned */
+    gid_t *groups;                /* supplementary groups of the user, owned */
+    int ngroups;
+    uid_t uid;
+    gid_t gid;
+    bool switch_user; /* false when we already are the user */
+    const char *home;
+    int fds[3]; /* become the child's stdin, stdout, stderr */
+    int max_fd; /* fallback bound when close_range() is missing */
+};
+
+/* Builds the plan for `path command` as pw. Returns false (logged) on failure. */
+bool kc_child_plan_init(const struct kc_args *args, const struct passwd *pw, const char *path,
+                        const char *command, struct kc_child_plan *plan);
+void kc_child_plan_free(struct kc_child_plan *plan);
+
+/* In the child after fork(): sets up and execs, or _exit()s 126 (setup) / 127 (exec). */
+_Noreturn void kc_child_exec(const struct kc_child_plan *plan);
+
+#endif

@@ -1,0 +1,186 @@
+/* Option parsing: a sorted table searched with bsearch (rra-c-util's pam-util style). */
+#include "options.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kc_config.h"
+#include "logging.h"
+
+typedef bool (*option_fn)(struct kc_args *args, const char *value);
+
+struct option_def {
+    const char *name;
+    bool takes_value; /* name=VALUE, else a bare flag */
+    option_fn set;
+};
+
+bool kc_valid_profile(const char *name)
+{
+    size_t n = strlen(name);
+
+    if (n == 0 || n > KC_PROFILE_NAME_MAX)
+        return false;
+    return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
+bool kc_valid_env_name(const char *name)
+{
+    static const char first[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_";
+    size_t n = strlen(name);
+
+    if (n == 0 || n > KC_ENV_NAME_MAX || strchr(first, name[0]) == NULL)
+        return false;
+    return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") == n;
+}
+
+/* Decimal digits only (no sign, no spaces), within [min, max]. */
+static bool parse_number(const char *value, unsigned long min, unsigned long max,
+                         unsigned long *out)
+{
+    char *end;
+    unsigned long v;
+
+    if (value[0] < '0' || value[0] > '9')
+        return false;
+    errno = 0;
+    v = strtoul(value, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool set_debug(struct kc_args *args, const char *value)
+{
+    (void)value;
+    args->opt.debug = true;
+    return true;
+}
+
+static bool set_env(struct kc_args *args, const char *value)
+{
+    if (!kc_valid_env_name(value)) {
+        kc_err(args, "invalid env= name (want [A-Za-z_][A-Za-z0-9_]*, at most %d characters)",
+               KC_ENV_NAME_MAX);
+        return false;
+    }
+    args->opt.env_name = value;
+    return true;
+}
+
+static bool set_helper(struct kc_args *args, const char *value)
+{
+    if (value[0] != '/') {
+        kc_err(args, "helper= must be an absolute path");
+        return false;
+    }
+    args->opt.helper = value;
+    args->opt.helper_overridden = true;
+    return true;
+}
+
+static bool set_minimum_uid(struct kc_args *args, const char *value)
+{
+    unsigned long v;
+
+    if (!parse_number(value, 0, (uid_t)-1 - 1, &v)) {
+        kc_err(args, "invalid minimum_uid= value");
+        return false;
+    }
+    args->opt.minimum_uid = (uid_t)v;
+    return true;
+}
+
+static bool set_profile(struct kc_args *args, const char *value)
+{
+    if (!kc_valid_profile(value)) {
+        kc_err(args, "invalid profile= name (want [A-Za-z0-9._-], at most %d characters)",
+               KC_PROFILE_NAME_MAX);
+        return false;
+    }
+    args->opt.profile = value;
+    return true;
+}
+
+static bool set_revoke(struct kc_args *args, const char *value)
+{
+    (void)value;
+    args->opt.revoke = true;
+    return true;
+}
+
+static bool set_timeout(struct kc_args *args, const char *value)
+{
+    unsigned long v;
+
+    if (!parse_number(value, 1, KC_TIMEOUT_MAX, &v)) {
+        kc_err(args, "invalid timeout= value (want 1..%u seconds)", KC_TIMEOUT_MAX);
+        return false;
+    }
+    args->opt.timeout = (unsigned)v;
+    return true;
+}
+
+/* Must stay sorted by name: looked up with bsearch. */
+static const struct option_def options[] = {
+    {"debug", false, set_debug},    {"env", true, set_env},
+    {"helper", true, set_helper},   {"minimum_uid", true, set_minimum_uid},
+    {"profile", true, set_profile}, {"revoke", false, set_revoke},
+    {"timeout", true, set_timeout},
+};
+
+/* Compares an argument ("name" or "name=value") with a table entry, up to the '='. */
+static int option_compare(const void *key, const void *member)
+{
+    const char *arg = key;
+    const struct option_def *opt = member;
+    size_t n = strcspn(arg, "=");
+    int c = strncmp(arg, opt->name, n);
+
+    if (c != 0)
+        return c;
+    return opt->name[n] == '\0' ? 0 : -1;
+}
+
+static void set_defaults(struct kc_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->env_name = "KALTURA_KS";
+    opt->helper = KC_HELPER_PATH;
+    opt->timeout = KC_TIMEOUT_DEFAULT;
+    opt->minimum_uid = KC_MINIMUM_UID;
+}
+
+bool kc_options_parse(struct kc_args *args, int argc, const char **argv)
+{
+    bool ok = true;
+    int i;
+
+    set_defaults(&args->opt);
+    /* `debug` first, so that messages about the other options honour it. */
+    for (i = 0; i < argc; i++)
+        if (strcmp(argv[i], "debug") == 0)
+            args->opt.debug = true;
+    for (i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *eq = strchr(arg, '=');
+        const struct option_def *def = bsearch(arg, options, sizeof options / sizeof options[0],
+                                               sizeof options[0], option_compare);
+
+        if (def == NULL) {
+            kc_err(args, "unknown option %.64s (ignored)", arg);
+            continue;
+        }
+        if (def->takes_value != (eq != NULL)) {
+            kc_err(args, "option %s %s", def->name,
+                   def->takes_value ? "needs a value (name=VALUE)" : "takes no value");
+            ok = false;
+            continue;
+        }
+        if (!def->set(args, eq != NULL ? eq + 1 : NULL))
+            ok = false;
+    }
+    return ok;
+}

@@ -1,0 +1,38 @@
+/* Module options: parsed from the PAM stack line on every call. */
+#ifndef PAM_KALTURA_OPTIONS_H
+#define PAM_KALTURA_OPTIONS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define KC_ENV_NAME_MAX     64  /* longest env= name we accept */
+#define KC_PROFILE_NAME_MAX 128 /* longest profile= name we accept */
+#define KC_TIMEOUT_DEFAULT  10u
+#define KC_TIMEOUT_MAX      300u
+#define KC_MINIMUM_UID      1000u
+
+struct kc_options {
+    const char *profile;    /* profile=NAME, NULL: let the helper pick `default` */
+    const char *env_name;   /* env=NAME, default KALTURA_KS */
+    const char *helper;     /* helper=PATH, default KC_HELPER_PATH */
+    unsigned timeout;       /* timeout=SECONDS, 1..300 */
+    uid_t minimum_uid;      /* minimum_uid=UID */
+    bool revoke;            /* revoke: end the KS at close_session */
+    bool debug;             /* debug: LOG_DEBUG messages */
+    bool helper_overridden; /* helper= was given: its ownership must be checked */
+};
+
+struct kc_args;
+
+/*
+ * Fills args->opt from argv. Unknown options are logged and skipped; a known option with an
+ * invalid value is logged and makes the call fail (returns false): a misconfigured stack line
+ * should be noticed, not silently run with defaults.
+ */
+bool kc_options_parse(struct kc_args *args, int argc, const char **argv);
+
+/* Validators, exposed for the unit tests. */
+bool kc_valid_profile(const char *name);
+bool kc_valid_env_name(const char *name);
+
+#endif

@@ -1,0 +1,21 @@
+/* The work behind the entry points: obtain, export, keep and revoke the KS. */
+#ifndef PAM_KALTURA_SESSION_H
+#define PAM_KALTURA_SESSION_H
+
+#include "logging.h"
+
+/*
+ * open_session / setcred(ESTABLISH). Returns PAM_SUCCESS (KS exported), PAM_IGNORE (not
+ * applicable: uid below minimum_uid, no profile, no token stored, nothing for this user),
+ * PAM_USER_UNKNOWN, PAM_BUF_ERR or PAM_SESSION_ERR (failure to mint, logged).
+ * Idempotent within one PAM handle.
+ */
+int kc_session_open(struct kc_args *args);
+
+/* close_session: with `revoke`, ends the KS on the server; then forgets it. */
+int kc_session_close(struct kc_args *args);
+
+/* setcred(DELETE_CRED): forgets the KS (wiped). */
+int kc_session_forget(struct kc_args *args);
+
+#endif

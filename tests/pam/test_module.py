@@ -1,0 +1,350 @@
+"""pam_kaltura.so on real libpam (pam_wrapper + libpamtest driver), with fake helpers.
+
+Needs no root: runs as the current user, with minimum_uid=0 in the service files, so the
+module skips the uid switch (same uid) and everything else is exercised for real. Each fake
+helper gets a scratch dir through the PAM environment (XDG_RUNTIME_DIR), as pam_systemd
+would provide it.
+"""
+import os
+import pwd
+import shutil
+import tempfile
+import time
+import unittest
+
+import taptest
+import pamtest_common as pc
+
+USER = pwd.getpwuid(os.geteuid()).pw_name
+DEFAULT_KS = "djJ8MTIzNDV8ZmFrZS1rcw=="
+
+
+class ModuleTest(unittest.TestCase):
+    @classmethod
+    def tearDownClass(cls):
+        pc.cleanup_pam_wrapper_dirs()
+
+    def setUp(self):
+        pc.check_environment(self)
+        self.scratch = tempfile.mkdtemp(prefix="kc-pam-")
+        os.chmod(self.scratch, 0o700)
+
+    def tearDown(self):
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    # -- helpers --
+    def run_pam(self, service, *ops, putenv=None, **kw):
+        entries = [f"XDG_RUNTIME_DIR={self.scratch}"] if putenv is None else putenv
+        return pc.run(service, USER, ops, putenv=entries, **kw)
+
+    def scratch_file(self, name, default=None):
+        try:
+            with open(os.path.join(self.scratch, name), "rb") as f:
+                return f.read().decode()
+        except FileNotFoundError:
+            return default
+
+    def runs(self, command="get"):
+        return int(self.scratch_file(f"count-{command}", "0"))
+
+    def canned(self, output, exit_code=0):
+        with open(os.path.join(self.scratch, "output"), "wb") as f:
+            f.write(output)
+        with open(os.path.join(self.scratch, "exit"), "w") as f:
+            f.write(str(exit_code))
+
+    def assertNoKsInEnv(self, env, name="KALTURA_KS"):
+        self.assertNotIn(name, env)
+        self.assertNotIn(name + "_EXPIRY", env)
+
+    def assertOps(self, run, *expected):
+        """expected: the module's result per op. PAM_IGNORE reaches the application as
+        PAM_PERM_DENIED (a one-module stack), so it is checked in the module's exit line."""
+        app = ["PERM_DENIED" if e == "IGNORE" else e for e in expected]
+        self.assertEqual([r for o, r in run.results if o != "env"], app, msg=run.log[-3000:])
+        if "debug" in open(os.path.join(pc.SERVICES, run.service)).read():
+            mod = {"SUCCESS": "success", "IGNORE": "ignore"}
+            self.assertEqual(run.module_exits(), [mod.get(e, "failure") for e in expected],
+                             msg=run.log[-3000:])
+
+    # -- success and env export --
+    def test_success_exports_ks_ending_in_equals(self):
+        r = self.run_pam("ok", "open", "env")
+        self.assertOps(r, "SUCCESS")
+        self.assertEqual(r.envs[0]["KALTURA_KS"], DEFAULT_KS)
+        self.assertEqual(r.envs[0]["KALTURA_KS_EXPIRY"], "1900000000")
+        self.assertEqual(self.runs(), 1)
+        self.assertEqual(r.rc, 0)
+
+    def test_env_option_renames_both_variables(self):
+        r = self.run_pam("ok_env", "open", "env")
+        self.assertOps(r, "SUCCESS")
+        self.assertEqual(r.envs[0]["MY_KS"], DEFAULT_KS)
+        self.assertEqual(r.envs[0]["MY_KS_EXPIRY"], "1900000000")
+        self.assertNoKsInEnv(r.envs[0])
+
+    def test_request_on_stdin(self):
+        self.run_pam("ok", "open")
+        self.assertEqual(self.scratch_file("stdin-get"), "\n")  # helper picks `default`
+        self.run_pam("ok_profile", "open")
+        self.assertEqual(self.scratch_file("stdin-get"), "profile=work.1-x_y\n\n")
+
+    def test_helper_argv_and_environment(self):
+        r = self.run_pam("ok", "open", extra_env={"KC_PAM_LEAK_MARKER": "leaked"})
+        self.assertOps(r, "SUCCESS")
+        self.assertEqual(self.scratch_file("argv-get").splitlines()[1:], ["get"])
+        env = dict(l.split("=", 1) for l in self.scratch_file("env-get").splitlines())
+        pw = pwd.getpwnam(USER)
+        self.assertEqual(env, {
+            "HOME": pw.pw_dir, "USER": USER, "LOGNAME": USER,
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "XDG_RUNTIME_DIR": self.scratch,
+            "DBUS_SESSION_BUS_ADDRESS": f"unix:path={self.scratch}/bus",
+        })
+        ident = self.scratch_file("id-get").splitlines()
+        self.assertEqual(ident[3], pw.pw_dir)  # cwd = home
+
+    def test_bus_address_from_pam_env(self):
+        r = self.run_pam("ok", "open", putenv=[f"XDG_RUNTIME_DIR={self.scratch}",
+                                               "DBUS_SESSION_BUS_ADDRESS=unix:path=/x/y,guid=1"])
+        self.assertOps(r, "SUCCESS")
+        env = dict(l.split("=", 1) for l in self.scratch_file("env-get").splitlines())
+        self.assertEqual(env["DBUS_SESSION_BUS_ADDRESS"], "unix:path=/x/y,guid=1")
+
+    def test_value_with_equals_inside(self):
+        self.canned(b"password=ab=cd==ef=\npassword_expiry_utc=42\n")
+        r = self.run_pam("canned", "open", "env")
+        self.assertOps(r, "SUCCESS")
+        self.assertEqual(r.envs[0]["KALTURA_KS"], "ab=cd==ef=")
+        self.assertEqual(r.envs[0]["KALTURA_KS_EXPIRY"], "42")
+
+    def test_no_expiry_exports_ks_only(self):
+        self.canned(b"password=abc=\n")
+        r = self.run_pam("canned", "open", "env")
+        self.assertOps(r, "SUCCESS")
+        self.assertEqual(r.envs[0]["KALTURA_KS"], "abc=")
+        self.assertNotIn("KALTURA_KS_EXPIRY", r.envs[0])
+
+    def test_ks_never_logged(self):
+        for service in ("ok", "revoke"):
+            r = self.run_pam(service, "open", "close")
+            self.assertIn("(user %s)" % USER, r.log)
+            self.assertNotIn(DEFAULT_KS, r.log)
+            self.assertNotIn("ZmFrZS1rcw", r.log)
+
+    def test_debug_only_with_debug(self):
+        r = self.run_pam("ok_quiet", "open")
+        self.assertOps(r, "SUCCESS")
+        self.assertNotIn("entry", r.log)
+        r = self.run_pam("ok", "open")
+        self.assertIn("pam_sm_open_session: entry", r.log)
+
+    # -- idempotence --
+    def test_second_open_does_not_run_helper_again(self):
+        r = self.run_pam("ok", "open", "open", "env")
+        self.assertOps(r, "SUCCESS", "SUCCESS")
+        self.assertEqual(self.runs(), 1)
+        self.assertEqual(r.envs[0]["KALTURA_KS"], DEFAULT_KS)
+
+    def test_setcred_then_open_runs_helper_once(self):
+        r = self.run_pam("auth_ok", "setcred-establish", "open", "env")
+        self.assertOps(r, "SUCCESS", "SUCCESS")
+        self.assertEqual(self.runs(), 1)
+        self.assertEqual(r.envs[0]["KALTURA_KS"], DEFAULT_KS)
+
+    def test_ignored_outcome_is_remembered(self):
+        self.canned(b"", 6)
+        r = self.run_pam("canned", "open=IGNORE", "open=IGNORE")
+        self.assertOps(r, "IGNORE", "IGNORE")
+
+    # -- failures: nothing partial lands in the env --
+    def assert_fails_cleanly(self, output, exit_code=0, expect="SESSION_ERR", why=None):
+        self.canned(output, exit_code)
+        r = self.run_pam("canned", "open=" + expect, "env")
+        self.assertOps(r, expect)
+        self.assertNoKsInEnv(r.envs[0])
+        if why:
+            self.assertIn(why, r.log)
+        return r
+
+    def test_garbage(self):
+        self.assert_fails_cleanly(b"\x00\xff\x13garbage without equals\n\x01", why="malformed")
+        self.assert_fails_cleanly(b"this is not key value\n", why="line without '='")
+
+    def test_no_trailing_newline(self):
+        self.assert_fails_cleanly(b"password=abc=", why="does not end in a newline")
+        self.assert_fails_cleanly(b"password=abc=\npassword_expiry_utc=5", why="newline")
+
+    def test_strict_lines(self):
+        self.assert_fails_cleanly(b"password=abc\r\n", why="carriage return")
+        self.assert_fails_cleanly(b"password=a\npassword=b\n", why="twice")
+        self.assert_fails_cleanly(b"password=a\npassword_expiry_utc=soon\n", why="not a number")
+        self.assert_fails_cleanly(b"password=\n", why="empty password")
+        self.assert_fails_cleanly(b"username=x\n", why="no password")
+
+    def test_nonzero_exit(self):
+        r = self.assert_fails_cleanly(b"password=abc\n", 9, why="exit status 9")
+        self.assertEqual(r.rc, 0)
+        self.assert_fails_cleanly(b"", 1, why="exit status 1")
+
+    def test_helper_stderr_logged(self):
+        with open(os.path.join(self.scratch, "stderr"), "wb") as f:
+            f.write(b"kaltura-credential: keyring locked\n\x1b[31mcontrol\x07 chars\n")
+        self.canned(b"", 7)
+        r = self.run_pam("canned", "open=SESSION_ERR")
+        self.assertIn("helper: kaltura-credential: keyring locked", r.log)
+        self.assertIn("helper: ?[31mcontrol? chars", r.log)
+        self.assertIn("exit status 7", r.log)
+
+    def test_not_applicable_exit_codes_ignore(self):
+        for code in (5, 6):
+            r = self.assert_fails_cleanly(b"", code, expect="IGNORE")
+            self.assertNotIn("failed", r.log)
+
+    def test_empty_output_ignore(self):
+        self.assert_fails_cleanly(b"", 0, expect="IGNORE")
+
+    def test_minimum_uid_ignore(self):
+        r = self.run_pam("minuid", "open=IGNORE", "env")
+        self.assertOps(r, "IGNORE")
+        self.assertNoKsInEnv(r.envs[0])
+        self.assertEqual(self.runs(), 0)
+
+    def test_hang_killed_at_timeout(self):
+        r = self.run_pam("hang", "open=SESSION_ERR", "env")
+        self.assertOps(r, "SESSION_ERR")
+        self.assertNoKsInEnv(r.envs[0])
+        # timeout=1: open_session must return within timeout + 1 s (a functional bound).
+        self.assertLess(r.elapsed_ms, 2000)
+        self.assertGreaterEqual(r.elapsed_ms, 900)
+        self.assertIn("did not finish within 1 s", r.log)
+        # The whole process group is gone, descendants included.
+        time.sleep(0.2)
+        for pid in self.scratch_file("hang.pid", "").split():
+            self.assertFalse(alive(int(pid)), f"helper process {pid} survived")
+
+    def test_flood_killed(self):
+        r = self.run_pam("flood", "open=SESSION_ERR", "env")
+        self.assertOps(r, "SESSION_ERR")
+        self.assertNoKsInEnv(r.envs[0])
+        self.assertIn("more than 4096 bytes", r.log)
+        self.assertLess(r.elapsed_ms, 5000)
+
+    # -- setcred never returns PAM_IGNORE --
+    def test_setcred_codes(self):
+        self.canned(b"", 6)
+        r = self.run_pam("auth_canned", "setcred-establish=SUCCESS", "env")
+        self.assertOps(r, "SUCCESS")
+        self.assertNoKsInEnv(r.envs[0])
+        self.canned(b"", 9)
+        r = self.run_pam("auth_canned", "setcred-establish=CRED_ERR")
+        self.assertOps(r, "CRED_ERR")
+        r = self.run_pam("auth_canned", "setcred-refresh=SUCCESS", "setcred-delete=SUCCESS")
+        self.assertOps(r, "SUCCESS", "SUCCESS")
+
+    def test_setcred_delete_forgets(self):
+        r = self.run_pam("auth_ok", "setcred-establish", "setcred-delete", "setcred-establish")
+        self.assertOps(r, "SUCCESS", "SUCCESS", "SUCCESS")
+        self.assertEqual(self.runs(), 2)  # the marker went with DELETE_CRED
+
+    def test_authenticate_never_authenticates(self):
+        # The module alone in the auth stack: nobody is authenticated.
+        r = self.run_pam("auth_only", "authenticate=IGNORE")
+        self.assertOps(r, "IGNORE")
+
+    # -- close_session and revoke --
+    def test_close_without_revoke_runs_nothing(self):
+        r = self.run_pam("ok", "open", "close", "env")
+        self.assertOps(r, "SUCCESS", "SUCCESS")
+        self.assertEqual(self.runs("revoke"), 0)
+        self.assertEqual(r.envs[0]["KALTURA_KS"], DEFAULT_KS)
+
+    def test_close_with_revoke_sends_ks_on_stdin_only(self):
+        with open(os.path.join(self.scratch, "ks"), "w") as f:
+            f.write("djJ8cmV2b2tlLW1l=")
+        r = self.run_pam("revoke", "open", "env", "close", "env")
+        self.assertOps(r, "SUCCESS", "SUCCESS")
+        self.assertEqual(r.envs[0]["KALTURA_KS"], "djJ8cmV2b2tlLW1l=")
+        self.assertEqual(self.runs("revoke"), 1)
+        self.assertEqual(self.scratch_file("stdin-revoke"), "password=djJ8cmV2b2tlLW1l=\n\n")
+        self.assertEqual(self.scratch_file("argv-revoke").splitlines()[1:], ["revoke"])
+        self.assertNotIn("cmV2b2tlLW1l", self.scratch_file("env-revoke"))
+        self.assertNotIn("cmV2b2tlLW1l", r.log)
+        # The revoked KS leaves the environment.
+        self.assertNoKsInEnv(r.envs[1])
+
+    def test_revoke_with_profile(self):
+        r = self.run_pam("revoke_profile", "open", "close")
+        self.assertOps(r, "SUCCESS", "SUCCESS")
+        self.assertEqual(self.scratch_file("stdin-revoke"),
+                         f"profile=work\npassword={DEFAULT_KS}\n\n")
+
+    def test_close_without_open(self):
+        r = self.run_pam("revoke", "close=IGNORE")
+        self.assertOps(r, "IGNORE")
+        self.assertEqual(self.runs("revoke"), 0)
+
+    # -- options --
+    def test_unknown_option_logged_not_fatal(self):
+        r = self.run_pam("unknown_option", "open", "env")
+        self.assertOps(r, "SUCCESS")
+        self.assertIn("unknown option no_such_option", r.log)
+        self.assertIn("unknown option frobnicate=3", r.log)
+
+    def test_invalid_option_values_fail(self):
+        for service, why in [("bad_timeout0", "invalid timeout="),
+                             ("bad_timeout301", "invalid timeout="),
+                             ("bad_timeout_sign", "invalid timeout="),
+                             ("bad_profile", "invalid profile="),
+                             ("bad_env", "invalid env="),
+                             ("bad_env_dash", "invalid env="),
+                             ("bad_uid", "invalid minimum_uid="),
+                             ("bad_flag_value", "revoke takes no value"),
+                             ("bad_missing_value", "timeout needs a value")]:
+            with self.subTest(service=service):
+                r = self.run_pam(service, "open=SESSION_ERR", "env")
+                self.assertOps(r, "SESSION_ERR")
+                self.assertIn(why, r.log)
+                self.assertNoKsInEnv(r.envs[0])
+                self.assertEqual(self.runs(), 0)
+
+    def test_untrusted_helper_paths_refused(self):
+        d = os.environ["KC_PAM_UNTRUSTED"]
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        os.chmod(d, 0o755)
+        ok = os.path.join(pc.HELPERS, "ok.sh")
+        shutil.copy(ok, os.path.join(d, "writable.sh"))
+        os.chmod(os.path.join(d, "writable.sh"), 0o775)  # group-writable
+        os.symlink(ok, os.path.join(d, "link.sh"))
+        try:
+            for service, why in [("helper_writable", "refusing to run it"),
+                                 ("helper_symlink", "refusing to run it"),
+                                 ("helper_relative", "helper= must be an absolute path"),
+                                 ("helper_missing", "No such file"),
+                                 ("helper_default", os.environ["KC_PAM_DEFAULT_HELPER"])]:
+                if service == "helper_default" and os.path.exists(why):
+                    continue  # an installed helper: nothing to prove here
+                with self.subTest(service=service):
+                    r = self.run_pam(service, "open=SESSION_ERR", "env")
+                    self.assertOps(r, "SESSION_ERR")
+                    self.assertIn(why, r.log)
+                    self.assertEqual(self.runs(), 0)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+    def test_unknown_user(self):
+        r = pc.run("ok", "kc-no-such-user-x", ["open=USER_UNKNOWN"])
+        self.assertEqual(r.result("open"), ["USER_UNKNOWN"], msg=r.log)
+
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1][0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+if __name__ == "__main__":
+    taptest.main()
