@@ -127,13 +127,26 @@ static void read_stderr(int *fd, struct kc_helper_result *res)
     }
 }
 
-static void kill_and_reap(pid_t pid, int *status)
+/*
+ * SIGKILLs the child's process group and reaps the child, waiting at most 1 s: a child stuck
+ * in uninterruptible sleep (a hung NFS home) must not hold up the login. Such a child is
+ * left behind (logged by the caller through res->unreaped).
+ */
+static void kill_and_reap(pid_t pid, struct kc_helper_result *res)
 {
+    const struct timespec tick = {0, 10 * 1000 * 1000};
+
     /* The child leads its own process group: take its descendants down too. */
     (void)kill(-pid, SIGKILL);
     (void)kill(pid, SIGKILL);
-    while (waitpid(pid, status, 0) < 0 && errno == EINTR)
-        ;
+    for (int i = 0; i < 100; i++) {
+        pid_t w = waitpid(pid, &res->status, WNOHANG);
+
+        if (w == pid || (w < 0 && errno != EINTR))
+            return;
+        nanosleep(&tick, NULL);
+    }
+    res->unreaped = true;
 }
 
 /*
@@ -152,7 +165,7 @@ static void supervise(pid_t pid, int out_fd, int err_fd, long long deadline,
         int slice;
 
         if (out_fd >= 0 && !read_stdout(&out_fd, res)) {
-            kill_and_reap(pid, &res->status);
+            kill_and_reap(pid, res);
             break;
         }
         if (err_fd >= 0)
@@ -166,7 +179,7 @@ static void supervise(pid_t pid, int out_fd, int err_fd, long long deadline,
         left = deadline - now_ms();
         if (left <= 0) {
             res->timed_out = true;
-            kill_and_reap(pid, &res->status);
+            kill_and_reap(pid, res);
             break;
         }
         slice = out_fd < 0 && err_fd < 0 ? 10 : 100;

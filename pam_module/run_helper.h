@@ -25,6 +25,7 @@ struct kc_helper_result {
     int status;     /* waitpid() status */
     bool timed_out; /* killed at the deadline */
     bool overflow;  /* killed for writing more than KC_HELPER_OUTPUT_MAX bytes */
+    bool unreaped;  /* killed, but still not reaped 1 s later (left behind) */
 };
 
 /*

@@ -158,6 +158,8 @@ static int judge_run(const struct kc_args *args, const struct kc_helper_result *
 {
     int code;
 
+    if (res->unreaped)
+        kc_err(args, "helper %s did not die within 1 s of SIGKILL: left behind", command);
     if (res->timed_out) {
         kc_log_helper_stderr(args, res, LOG_ERR);
         kc_err(args, "helper %s did not finish within %u s: killed", command, args->opt.timeout);
@@ -259,8 +261,10 @@ static int prepare(const struct kc_args *args, struct passwd *pw, char **pwbuf)
 {
     int ret;
 
-    if (args->user == NULL)
+    if (args->user == NULL) {
+        kc_err(args, "no user name (PAM_USER) in this PAM handle");
         return PAM_USER_UNKNOWN;
+    }
     ret = lookup_user(args, pw, pwbuf);
     if (ret != PAM_SUCCESS)
         return ret;

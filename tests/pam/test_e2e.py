@@ -144,6 +144,7 @@ class EndToEndTest(unittest.TestCase):
         res = self.validate(ks)
         self.assertFalse(res["valid"], res)
         self.assertEqual(res["code"], "INVALID_KS", res)
+        self.assertIn("LOGOUT", res["message"], res)  # ended, not expired or forged
 
     def test_open_ks_is_valid_while_session_lasts(self):
         r = self.run_pam("e2e_env", "open", "env")
