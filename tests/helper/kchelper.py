@@ -1,0 +1,168 @@
+"""Shared support for the kaltura-credential integration tests (suite 'helper').
+
+Each test gets a Sandbox: a private HOME, XDG_CONFIG_HOME, XDG_RUNTIME_DIR (0700) and, unless
+it asks for the real Secret Service, libsecret's file backend. The emulator is the one
+tests/lib/with-emulator.sh started (KC_EMU_* variables)."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+
+BUILD = os.environ.get("KC_BUILD_ROOT", "")
+SRC = os.environ.get("KC_SOURCE_ROOT", "")
+FRONTEND = os.path.join(BUILD, "helper", "kaltura-credential")
+MINT = os.path.join(BUILD, "helper", "kaltura-credential-mint")
+GIT_HELPER = os.path.join(BUILD, "helper", "git-credential-kaltura")
+EMUCTL = os.path.join(SRC, "tests", "emulator", "emuctl.py")
+LINE_RE = re.compile(rb"^kaltura-credential: [^\n]+\n$")
+
+
+def emu(*args, check=True):
+    """Run emuctl.py; returns its stdout (str)."""
+    p = subprocess.run(["/usr/bin/python3", EMUCTL, *map(str, args)], capture_output=True,
+                       text=True, timeout=60)
+    if check and p.returncode != 0:
+        raise RuntimeError(f"emuctl {args}: {p.stderr.strip()}")
+    return p.stdout
+
+
+def create_token(hash_type="SHA1", **kw):
+    args = ["create-token", "--hash", hash_type]
+    for k, v in kw.items():
+        args += ["--" + k.replace("_", "-"), v]
+    tid, tok = emu(*args).split()
+    return tid, tok
+
+
+def validate(ks):
+    p = subprocess.run(["/usr/bin/python3", EMUCTL, "validate", ks], capture_output=True,
+                       text=True, timeout=60)
+    return p.returncode == 0, json.loads(p.stdout)
+
+
+def stats():
+    return json.loads(emu("stats"))
+
+
+def emu_url():
+    return os.environ["KC_EMU_URL"]
+
+
+def emu_host():
+    return emu_url().split("://", 1)[1]
+
+
+def emu_partner():
+    return os.environ["KC_EMU_PARTNER"]
+
+
+def emu_ca():
+    return os.environ["KC_EMU_CA"]
+
+
+def parse_output(out):
+    """git credential output -> list of (key, value)."""
+    text = out.decode()
+    assert text.endswith("\n"), text
+    return [tuple(l.split("=", 1)) for l in text[:-1].split("\n")]
+
+
+class Sandbox:
+    def __init__(self, backend="file"):
+        self.dir = tempfile.mkdtemp(prefix="kc-helper.")
+        self.home = os.path.join(self.dir, "home")
+        self.run_dir = os.path.join(self.dir, "run")
+        os.makedirs(os.path.join(self.home, ".config"))
+        os.makedirs(self.run_dir, mode=0o700)
+        os.chmod(self.run_dir, 0o700)
+        self.config = os.path.join(self.home, ".config", "kaltura", "credential.conf")
+        self.env = {
+            "PATH": os.path.dirname(FRONTEND) + ":/usr/bin:/bin",
+            "HOME": self.home,
+            "XDG_CONFIG_HOME": os.path.join(self.home, ".config"),
+            "XDG_RUNTIME_DIR": self.run_dir,
+            "LANG": "C.UTF-8",
+        }
+        if backend == "file":
+            self.env.update(SECRET_BACKEND="file",
+                            SECRET_FILE_TEST_PATH=os.path.join(self.dir, "keyring.file"),
+                            SECRET_FILE_TEST_PASSWORD="test-password")
+        elif backend == "service":
+            self.env["DBUS_SESSION_BUS_ADDRESS"] = os.environ["DBUS_SESSION_BUS_ADDRESS"]
+
+    def cleanup(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def write_config(self, text):
+        os.makedirs(os.path.dirname(self.config), exist_ok=True)
+        with open(self.config, "w") as f:
+            f.write(text)
+
+    def run(self, *args, input=b"", prog=FRONTEND, env=None, timeout=60):
+        e = dict(self.env)
+        e.update(env or {})
+        return subprocess.run([prog, *args], input=input, capture_output=True, env=e,
+                              timeout=timeout)
+
+    def login(self, tid, tok, hash_type="sha1", profile=None, url=None, ca=None, extra=()):
+        args = (["--profile", profile] if profile else []) + [
+            "login", "--service-url", url or emu_url(), "--partner-id", emu_partner(),
+            "--app-token-id", tid, "--hash", hash_type, *extra]
+        if ca is not False:
+            args += ["--ca-file", ca or emu_ca()]
+        return self.run(*args, input=(tok + "\n").encode())
+
+    def profile_config(self, name, tid, hash_type="sha1", url=None, ca=None, **keys):
+        """INI text of one profile pointing at the emulator."""
+        lines = [f"[{name}]", f"service_url = {url or emu_url()}", f"partner_id = {emu_partner()}",
+                 f"app_token_id = {tid}", f"hash_function = {hash_type}"]
+        if ca is not False:
+            lines.append(f"ca_file = {ca or emu_ca()}")
+        lines += [f"{k} = {v}" for k, v in keys.items()]
+        return "\n".join(lines) + "\n"
+
+
+class HelperTest(unittest.TestCase):
+    backend = "file"
+
+    def setUp(self):
+        emu("fault", "none")
+        emu("latency", 0)
+        emu("clock-offset", 0)
+        self.sb = Sandbox(self.backend)
+
+    def tearDown(self):
+        self.sb.cleanup()
+
+    def assertFails(self, p, code, *words):
+        """A failure: exit code, empty stdout, exactly one stderr line, naming words."""
+        msg = f"rc={p.returncode} stdout={p.stdout!r} stderr={p.stderr!r}"
+        self.assertEqual(p.returncode, code, msg)
+        self.assertEqual(p.stdout, b"", msg)
+        self.assertRegex(p.stderr, LINE_RE, msg)
+        for w in words:
+            self.assertIn(w.encode(), p.stderr, msg)
+
+    def assertKs(self, p, tid=None, host=None, username=None):
+        """A successful get: the five lines, a KS the emulator accepts. Returns the KS."""
+        msg = f"rc={p.returncode} stdout={p.stdout!r} stderr={p.stderr!r}"
+        self.assertEqual(p.returncode, 0, msg)
+        kv = parse_output(p.stdout)
+        self.assertEqual([k for k, _ in kv],
+                         ["protocol", "host", "username", "password", "password_expiry_utc"], msg)
+        d = dict(kv)
+        self.assertEqual(d["protocol"], "https" if host is None else d["protocol"])
+        self.assertEqual(d["host"], host or emu_host())
+        if username or tid:
+            self.assertEqual(d["username"], username or tid)
+        ok, info = validate(d["password"])
+        self.assertTrue(ok, info)
+        self.assertEqual(int(d["password_expiry_utc"]), info["expiry"])
+        self.assertGreater(int(d["password_expiry_utc"]), time.time())
+        if tid:
+            self.assertIn(f"apptoken:{tid}", info["privileges"])
+        return d["password"]

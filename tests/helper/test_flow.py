@@ -1,0 +1,201 @@
+"""The full flow against the emulator (libsecret file backend): login, get, ks, cache and widget
+reuse, single flight, revoke, status, logout."""
+import os
+import subprocess
+import sys
+import time
+
+import taptest
+from kchelper import (FRONTEND, MINT, HelperTest, create_token, emu, emu_host, parse_output,
+                      stats, validate)
+
+GET = b"protocol=https\nhost=%s\n\n"
+
+
+class Flow(HelperTest):
+    def get(self, *args, **kw):
+        return self.sb.run(*args, "get", input=GET % emu_host().encode(), **kw)
+
+    def test_each_hash_type(self):
+        for h in ("SHA1", "SHA256", "SHA512", "MD5"):
+            with self.subTest(hash=h):
+                tid, tok = create_token(h)
+                p = self.sb.login(tid, tok, h.lower(), profile="p" + h)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertEqual(p.stderr, b"")
+                self.assertKs(self.sb.run("--profile", "p" + h, "get", input=b"\n"), tid)
+
+    def test_login_writes_config_and_get_works(self):
+        tid, tok = create_token()
+        p = self.sb.login(tid, tok)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(self.sb.config) as f:
+            text = f.read()
+        self.assertIn(f"app_token_id={tid}", text)
+        self.assertNotIn(tok, text)
+        self.assertEqual(os.stat(self.sb.config).st_mode & 0o777, 0o600)
+        self.assertKs(self.get(), tid)
+
+    def test_ks_command(self):
+        tid, tok = create_token()
+        self.sb.login(tid, tok)
+        p = self.sb.run("ks", input=b"")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(p.stdout.endswith(b"\n") and p.stdout.count(b"\n") == 1)
+        self.assertTrue(validate(p.stdout.decode().strip())[0])
+
+    def test_cache_hit_makes_no_request(self):
+        tid, tok = create_token()
+        self.sb.login(tid, tok)
+        ks1 = self.assertKs(self.get(), tid)
+        emu("reset-stats")
+        ks2 = self.assertKs(self.get(), tid)
+        self.assertEqual(ks1, ks2)
+        self.assertEqual(stats()["total"], 0)
+
+    def test_widget_ks_reused_after_erase(self):
+        tid, tok = create_token()
+        self.sb.login(tid, tok)
+        ks1 = self.assertKs(self.get(), tid)
+        p = self.sb.run("erase", input=GET % emu_host().encode())
+        self.assertEqual((p.returncode, p.stdout, p.stderr), (0, b"", b""))
+        emu("reset-stats")
+        ks2 = self.assertKs(self.get(), tid)
+        self.assertNotEqual(ks1, ks2)
+        s = stats()
+        self.assertEqual(s["requests"], {"apptoken.startsession": 1}, s)
+
+    def test_one_connection_for_both_calls(self):
+        tid, tok = create_token()
+        self.sb.write_config(self.sb.profile_config("default", tid, cache="false"))
+        emu("reset-stats")
+        p = self.sb.login(tid, tok)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        emu("reset-stats")
+        self.assertKs(self.get(), tid)
+        s = stats()
+        self.assertEqual(s["total"], 2, s)
+        self.assertEqual(s["connections"], 1, s)
+
+    def test_cache_false(self):
+        tid, tok = create_token()
+        self.sb.login(tid, tok)
+        self.sb.write_config(self.sb.profile_config("default", tid, cache="false"))
+        ks1 = self.assertKs(self.get(), tid)
+        ks2 = self.assertKs(self.get(), tid)
+        self.assertNotEqual(ks1, ks2)
+        self.assertFalse(os.path.exists(os.path.join(self.sb.run_dir, "kaltura-credential")))
+
+    def test_erase_with_other_password_keeps_cache(self):
+        tid, tok = create_token()
+        self.sb.login(tid, tok)
+        ks1 = self.assertKs(self.get(), tid)
+        p = self.sb.run("erase", input=b"host=%s\npassword=other\n\n" % emu_host().encode())
+        self.assertEqual((p.returncode, p.stdout, p.stderr), (0, b"", b""))
+        self.assertEqual(self.assertKs(self.get(), tid), ks1)
+
+    def test_single_flight(self):
+        tid, tok = create_token()
+        self.sb.login(tid, tok)
+        self.sb.run("erase", input=b"\n")
+        emu("latency", 400)
+        emu("reset-stats")
+        env = dict(self.sb.env)
+        procs = [subprocess.Popen([FRONTEND, "get"], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+                 for _ in range(4)]
+        outs = [p.communicate(b"\n", timeout=60) for p in procs]
+        for p, (out, err) in zip(procs, outs):
+            self.assertEqual(p.returncode, 0, err)
+        self.assertEqual(len({o for o, _ in outs}), 1, "all got the same KS")
+        self.assertEqual(stats()["requests"].get("apptoken.startsession"), 1)
+
+    def test_session_parameters(self):
+        tid, tok = create_token()
+        self.sb.login(tid, tok)
+        self.sb.write_config(self.sb.profile_config("default", tid, user_id="bob@example.com",
+                                                    expiry=600, privileges="view:*"))
+        p = self.get()
+        self.assertKs(p, tid, username="bob@example.com")
+        ks = dict(parse_output(p.stdout))["password"]
+        info = validate(ks)[1]
+        self.assertEqual(info["userId"], "bob@example.com")
+        self.assertLessEqual(info["expiry"], time.time() + 601)
+        self.assertIn("view:*", info["privileges"])
+
+    def test_ks_v1_partner(self):
+        tid, tok = emu("create-token", "--partner", "54321").split()
+        self.sb.write_config(self.sb.profile_config("default", tid).replace(
+            f"partner_id = {os.environ['KC_EMU_PARTNER']}", "partner_id = 54321"))
+        p = self.sb.run("login", input=(tok + "\n").encode())
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertKs(self.get(), tid)
+
+    def test_plain_http_on_loopback(self):
+        tid, tok = create_token()
+        url = os.environ["KC_EMU_HTTP_URL"]
+        p = self.sb.login(tid, tok, url=url, ca=False)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        host = url.split("://")[1]
+        p = self.sb.run("get", input=b"protocol=http\nhost=%s\n\n" % host.encode())
+        self.assertKs(p, tid, host=host)
+        self.assertEqual(dict(parse_output(p.stdout))["protocol"], "http")
+
+    def test_revoke_cached(self):
+        tid, tok = create_token()
+        self.sb.login(tid, tok)
+        ks = self.assertKs(self.get(), tid)
+        p = self.sb.run("revoke", input=b"")
+        self.assertEqual((p.returncode, p.stdout, p.stderr), (0, b"", b""))
+        self.assertFalse(validate(ks)[0])
+        self.assertNotEqual(self.assertKs(self.get(), tid), ks, "revoked KS forgotten")
+
+    def test_revoke_given(self):
+        tid, tok = create_token()
+        self.sb.login(tid, tok)
+        ks = self.assertKs(self.get(), tid)
+        p = self.sb.run("revoke", input=b"password=%s\n\n" % ks.encode())
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertFalse(validate(ks)[0])
+        p = self.sb.run("revoke", input=b"password=%s\n\n" % ks.encode())
+        self.assertEqual(p.returncode, 0, "revoking a dead KS is fine")
+
+    def test_status_and_logout(self):
+        tid, tok = create_token()
+        self.sb.login(tid, tok)
+        ks = self.assertKs(self.get(), tid)
+        p = self.sb.run("status")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(b"token: stored", p.stdout)
+        self.assertIn(b"cached KS: valid until", p.stdout)
+        self.assertNotIn(tok.encode(), p.stdout + p.stderr)
+        self.assertNotIn(ks.encode(), p.stdout + p.stderr)
+        p = self.sb.run("logout")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(b"not stored", self.sb.run("status").stdout)
+        self.assertFails(self.get(), 6, "login")
+
+    def test_minter_directly_and_fed(self):
+        tid, tok = create_token()
+        self.sb.login(tid, tok)
+        self.sb.write_config(self.sb.profile_config("default", tid, cache="false"))
+        self.assertKs(self.sb.run("get", input=GET % emu_host().encode(), prog=MINT), tid)
+        p = self.sb.run("get", input=GET % emu_host().encode(), prog=MINT,
+                        env={"KALTURA_CREDENTIAL_REQUEST_FED": "1"})
+        self.assertKs(p, tid)
+        p = self.sb.run("ks", input=b"", prog=MINT)
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+    def test_help_and_version(self):
+        p = self.sb.run("--help")
+        self.assertEqual(p.returncode, 0)
+        for word in (b"get", b"store", b"erase", b"login", b"logout", b"ks", b"revoke",
+                     b"status", b"service_url", b"partner_id", b"app_token_id", b"hash_function",
+                     b"min_lifetime", b"allow_insecure", b"ca_file", b"timeout", b"10 "):
+            self.assertIn(word, p.stdout)
+        p = self.sb.run("--version")
+        self.assertRegex(p.stdout, rb"^kaltura-credential \d+\.\d+\.\d+\n$")
+
+
+if __name__ == "__main__":
+    taptest.main()
