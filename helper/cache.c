@@ -395,6 +395,21 @@ out:
     return rc;
 }
 
+int kc_cache_lead_request(struct kc_cache *c, const struct kc_request_ident *id, int timeout_ms,
+                          bool *waited)
+{
+    struct kc_strbuf d = {0};
+    char name[32];
+    int fd = -1;
+    *waited = false;
+    if (c != NULL && request_desc(&d, id) == 0) {
+        entry_name(name, "lock-req", &d);
+        fd = kc_store_lead_or_wait(&c->st, name, timeout_ms, waited);
+    }
+    kc_sb_free(&d);
+    return fd;
+}
+
 int kc_cache_get_widget(struct kc_cache *c, const char *service_url, const char *partner_id,
                         time_t now, char **ks_out)
 {

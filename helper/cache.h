@@ -82,6 +82,14 @@ int kc_cache_drop_widget(struct kc_cache *c, const char *service_url, const char
 int kc_cache_lock(struct kc_cache *c, const struct kc_ks_params *p, int timeout_sec);
 void kc_cache_unlock(int lock_fd);
 
+/* Frontend single-flight for one request identity, so N concurrent cold `get`s start one
+ * minter, not N (each minter costs ~20 ms of CPU for dynamic linking alone). Either this
+ * process leads: returns an fd whose lock must stay held while the minter runs (it is not
+ * O_CLOEXEC: exec the minter with it open); or another process leads: waits until it is done
+ * (at most timeout_ms), returns -1 and sets *waited when it finished (then look up again). */
+int kc_cache_lead_request(struct kc_cache *c, const struct kc_request_ident *id, int timeout_ms,
+                          bool *waited);
+
 /* Removes expired ks-/widget- entries and dangling req- aliases. */
 void kc_cache_prune(struct kc_cache *c, time_t now);
 

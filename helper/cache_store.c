@@ -181,9 +181,9 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int kc_store_lock(struct kc_store *s, const char *name, int timeout_ms)
+static int open_lock(struct kc_store *s, const char *name, int cloexec)
 {
-    int fd = openat(s->dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+    int fd = openat(s->dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | cloexec, 0600);
     struct stat st;
     if (fd < 0)
         return -1;
@@ -191,18 +191,45 @@ int kc_store_lock(struct kc_store *s, const char *name, int timeout_ms)
         close(fd);
         return -1;
     }
-    /* Poll rather than block: flock has no timeout, and alarm() would disturb the caller.
-     * A holder that dies releases the lock with its last fd (kernel), so only a live but
-     * stuck holder makes us wait the whole timeout. */
+    return fd;
+}
+
+/* Poll rather than block: flock has no timeout, and alarm() would disturb the caller.
+ * A holder that dies releases the lock with its last fd (kernel), so only a live but
+ * stuck holder makes us wait the whole timeout. */
+static int poll_flock(int fd, int op, int timeout_ms)
+{
     long long deadline = now_ms() + timeout_ms;
     for (;;) {
-        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-            return fd;
+        if (flock(fd, op | LOCK_NB) == 0)
+            return 0;
         if ((errno != EWOULDBLOCK && errno != EINTR) || now_ms() >= deadline)
-            break;
+            return -1;
         struct timespec nap = {0, 5 * 1000 * 1000};
         nanosleep(&nap, NULL);
     }
+}
+
+int kc_store_lock(struct kc_store *s, const char *name, int timeout_ms)
+{
+    int fd = open_lock(s, name, O_CLOEXEC);
+    if (fd >= 0 && poll_flock(fd, LOCK_EX, timeout_ms) != 0) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+int kc_store_lead_or_wait(struct kc_store *s, const char *name, int timeout_ms, bool *waited)
+{
+    *waited = false;
+    int fd = open_lock(s, name, 0);
+    if (fd < 0)
+        return -1;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+        return fd;
+    /* A shared lock is granted once the leader is gone; followers never block each other. */
+    *waited = poll_flock(fd, LOCK_SH, timeout_ms) == 0;
     close(fd);
     return -1;
 }

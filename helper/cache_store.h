@@ -29,5 +29,9 @@ int kc_store_write(struct kc_store *s, const char *name, const char *data, size_
 int kc_store_remove(struct kc_store *s, const char *name);
 /* Exclusive flock on name, polling until timeout_ms. fd or -1. */
 int kc_store_lock(struct kc_store *s, const char *name, int timeout_ms);
+/* Leader or follower on lock file name: takes it exclusively at once (returns the fd, without
+ * O_CLOEXEC so the lock outlives an exec), or waits until the current holder is done (or
+ * timeout_ms) and returns -1 with *waited set when it did finish. */
+int kc_store_lead_or_wait(struct kc_store *s, const char *name, int timeout_ms, bool *waited);
 
 #endif

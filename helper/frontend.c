@@ -22,6 +22,9 @@
 
 #define MINT_NAME "kaltura-credential-mint"
 #define FED_ENV   "KALTURA_CREDENTIAL_REQUEST_FED"
+/* How long a follower waits for the leading minter of the same request: the design's default
+ * network timeout (a leader stuck on a keyring prompt must not block others for ever). */
+#define LEAD_WAIT_MS 30000
 
 struct opts {
     const char *config;  /* --config FILE */
@@ -149,31 +152,48 @@ static int print_hit(const struct kc_cached_ks *e, bool bare)
     return fflush(stdout) == 0 ? 0 : -1;
 }
 
-/* get / ks: 1 served from the cache, 0 miss. */
-static int try_cache(const struct opts *o, const struct kc_request *req, bool bare)
+static int serve(struct kc_cached_ks *e, bool bare)
 {
-    struct kc_config_paths paths;
-    if (kc_config_paths_get(o->config, &paths) != 0)
-        return 0; /* the minter explains */
-    struct kc_cache *c = kc_cache_open_ex(false, true);
-    struct kc_request_ident id = {.paths = &paths, .profile_arg = o->profile, .req = req};
-    struct kc_cached_ks e;
-    int hit = kc_cache_get_by_request(c, &id, time(NULL), &e);
-    kc_cache_close(c);
-    kc_config_paths_clear(&paths);
-    if (hit != 1)
-        return 0;
     /* A buffered stdout holds the KS until the flush: nothing printed on failure paths. */
     static char buf[BUFSIZ]; /* static: stdout still refers to it at exit */
     setvbuf(stdout, buf, _IOFBF, sizeof buf);
-    int rc = print_hit(&e, bare);
-    kc_cached_ks_clear(&e);
+    int rc = print_hit(e, bare);
+    kc_cached_ks_clear(e);
     if (rc != 0) {
         diag_error("cannot write to standard output: %s", strerror(errno));
         exit(KC_EXIT_INTERNAL);
     }
     secure_wipe(buf, sizeof buf);
     return 1;
+}
+
+/* get / ks: 1 served from the cache, 0 miss. On a miss, single-flight with concurrent
+ * frontends of the same request: one leads (and keeps *lead_fd locked across the exec of the
+ * minter), the others wait for it and look again. */
+static int try_cache(const struct opts *o, const struct kc_request *req, bool bare, int *lead_fd)
+{
+    struct kc_config_paths paths;
+    *lead_fd = -1;
+    if (kc_config_paths_get(o->config, &paths) != 0)
+        return 0; /* the minter explains */
+    struct kc_cache *c = kc_cache_open_ex(true, true);
+    struct kc_request_ident id = {.paths = &paths, .profile_arg = o->profile, .req = req};
+    struct kc_cached_ks e;
+    bool waited = false;
+    int hit = kc_cache_get_by_request(c, &id, time(NULL), &e);
+    if (hit != 1 && c != NULL) {
+        *lead_fd = kc_cache_lead_request(c, &id, LEAD_WAIT_MS, &waited);
+        if (waited)
+            hit = kc_cache_get_by_request(c, &id, time(NULL), &e);
+    }
+    kc_cache_close(c);
+    kc_config_paths_clear(&paths);
+    if (hit != 1)
+        return 0;
+    if (*lead_fd >= 0)
+        close(*lead_fd);
+    *lead_fd = -1;
+    return serve(&e, bare);
 }
 
 static bool is_delegated(const char *cmd)
@@ -206,7 +226,8 @@ int main(int argc, char **argv)
             diag_error("bad credential request on standard input: %s", why);
             return KC_EXIT_INPUT;
         }
-        int hit = try_cache(&o, &req, false);
+        int lead_fd; /* on a miss, stays open (locked) across the exec of the minter */
+        int hit = try_cache(&o, &req, false, &lead_fd);
         kc_request_clear(&req);
         if (hit) {
             secure_wipe(raw, raw_len);
@@ -215,8 +236,10 @@ int main(int argc, char **argv)
         }
         return exec_minter(argv, raw, raw_len, true);
     }
-    if (strcmp(cmd, "ks") == 0 && only)
-        return try_cache(&o, NULL, true) ? KC_EXIT_OK : exec_minter(argv, NULL, 0, false);
+    if (strcmp(cmd, "ks") == 0 && only) {
+        int lead_fd;
+        return try_cache(&o, NULL, true, &lead_fd) ? KC_EXIT_OK : exec_minter(argv, NULL, 0, false);
+    }
     if (strcmp(cmd, "get") == 0 || strcmp(cmd, "ks") == 0 || is_delegated(cmd))
         return exec_minter(argv, NULL, 0, false);
     return KC_EXIT_OK; /* store, and any action git may add later: ignored (gitcredentials) */

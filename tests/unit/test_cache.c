@@ -356,6 +356,36 @@ static void test_request(struct kc_cache *c)
     tap_ok(kc_cache_get_by_request(c, &id, NOW, &out) == 0, "erased KS: alias misses");
 }
 
+static void test_lead(struct kc_cache *c)
+{
+    char f1[256];
+    snprintf(f1, sizeof f1, "%s/none.conf", rt);
+    struct kc_config_paths paths = {.files = {f1}, .n = 1};
+    struct kc_request_ident id = {.paths = &paths, .profile_arg = "lead"};
+    bool waited = true;
+    int fd = kc_cache_lead_request(c, &id, 1000, &waited);
+    tap_ok(fd >= 0 && !waited, "first frontend leads");
+    tap_ok((fcntl(fd, F_GETFD) & FD_CLOEXEC) == 0, "the lead lock survives exec");
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fd);
+        bool w = false;
+        int f2 = kc_cache_lead_request(c, &id, 100, &w);
+        if (f2 >= 0 || w)
+            _exit(1); /* must time out while the leader holds */
+        f2 = kc_cache_lead_request(c, &id, 5000, &w);
+        _exit(f2 < 0 && w ? 0 : 2);
+    }
+    usleep(300000);
+    close(fd);
+    int st;
+    waitpid(pid, &st, 0);
+    tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "a follower waits for the leader to finish");
+    fd = kc_cache_lead_request(c, &id, 0, &waited);
+    tap_ok(fd >= 0, "next one leads again");
+    close(fd);
+}
+
 static void test_prune(struct kc_cache *c)
 {
     struct kc_ks_params live = params("live"), dead = params("dead");
@@ -444,6 +474,7 @@ int main(void)
     test_lock(c);
     test_widget(c);
     test_request(c);
+    test_lead(c);
     test_prune(c);
     kc_cache_close(c);
     test_dir_trust();
