@@ -278,6 +278,19 @@ class Crud(emutest.EmuTestCase):
         lst = self.emu.api("apptoken", "list", {"ks": admin})
         self.assertNotIn(a["id"], [o["id"] for o in lst["objects"]])
 
+    def test_list_order_and_status_filter(self):
+        admin = self.emu.admin_ks()
+        first = self.token()
+        second = self.token()
+        self.emu.control("token-status", id=first["id"], status="disabled")
+        ids = [first["id"], second["id"]]
+        base = {"idIn": ",".join(ids)}
+        desc = self.emu.api("apptoken", "list", {"ks": admin, "filter": dict(base, orderBy="-createdAt")})
+        asc = self.emu.api("apptoken", "list", {"ks": admin, "filter": dict(base, orderBy="+createdAt")})
+        self.assertEqual([o["id"] for o in desc["objects"]], [o["id"] for o in asc["objects"]][::-1])
+        disabled = self.emu.api("apptoken", "list", {"ks": admin, "filter": dict(base, statusEqual=1)})
+        self.assertEqual([(o["id"], o["status"]) for o in disabled["objects"]], [(first["id"], 1)])
+
     def test_other_partner_cannot_see_token(self):
         tok = self.token()
         self.assertApiError("APP_TOKEN_ID_NOT_FOUND", "apptoken", "get",

@@ -85,6 +85,13 @@ class KsValidation(emutest.EmuTestCase):
                 self.assertApiError("INVALID_KS", "session", "get", {"ks": bad},
                                     args={"KSID": bad, "ERR_CODE": "-1", "ERR_DESC": "INVALID_STR"})
 
+    def test_partner_param_must_match_ks(self):
+        w = self.widget()
+        self.emu.api("session", "startWidgetSession", {"widgetId": "_12345", "ks": w, "partnerId": 12345})
+        self.assertApiError("INVALID_KS", "session", "startWidgetSession",
+                            {"widgetId": "_12345", "ks": w, "partnerId": 54321},
+                            args={"KSID": "INVALID_PARTNER", "ERR_CODE": "-1", "ERR_DESC": "INVALID_STR"})
+
     def test_empty_ks_is_no_ks(self):
         out = self.emu.api("session", "startWidgetSession", {"widgetId": "_12345", "ks": ""})
         self.assertIn("ks", out)
