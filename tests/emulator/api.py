@@ -142,8 +142,6 @@ class Context:
 
 # ---------------------------------------------------------------- argument deserialization
 
-MISSING = object()
-
 
 def _param(params, name, kind, required=False, default=None):
     present = name in params
@@ -189,7 +187,7 @@ def check_permission(ctx, level, service, declared_action):
         return
     raise api_error("SERVICE_FORBIDDEN", f"{service}->{declared_action}",
                     headers={"X-Kaltura": "error-SERVICE_FORBIDDEN",
-                             "X-Kaltura-App": f"exiting on error SERVICE_FORBIDDEN"})
+                             "X-Kaltura-App": "exiting on error SERVICE_FORBIDDEN"})
 
 
 # ---------------------------------------------------------------- result objects

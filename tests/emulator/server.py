@@ -21,6 +21,7 @@ import urllib.parse
 
 import api
 import faults as faultmod
+import ks as ksmod
 import wire
 
 CONTROL_PREFIX = "/__emulator"
@@ -316,7 +317,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return
 
     def _slow_drip(self, payload, ctype, extra):
-        head = [f"HTTP/1.1 200 OK", f"Content-Type: {ctype}", f"Content-Length: {len(payload)}",
+        head = ["HTTP/1.1 200 OK", f"Content-Type: {ctype}", f"Content-Length: {len(payload)}",
                 "Connection: close"] + [f"{k}: {v}" for k, v in extra.items()]
         raw = ("\r\n".join(head) + "\r\n\r\n").encode() + payload
 
@@ -417,6 +418,6 @@ def validate(state, ks_string):
         out.update(code=exc.code, message=exc.message)
         return out
     out.update(valid=True, partnerId=int(k.partner_id), userId=k.user,
-               type=api.ksmod.php_int(k.type), expiry=api.ksmod.php_int(k.valid_until),
+               type=ksmod.php_int(k.type), expiry=ksmod.php_int(k.valid_until),
                privileges=k.privileges, version=k.version, widget=k.is_widget_session())
     return out

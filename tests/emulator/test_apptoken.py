@@ -1,5 +1,4 @@
 """appToken.* against the emulator: startSession (§2) and the CRUD actions (§6)."""
-import re
 import time
 
 import emutest

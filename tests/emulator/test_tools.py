@@ -3,14 +3,11 @@ import json
 import os
 import signal
 import subprocess
-import sys
-import tempfile
 import time
 import unittest
 
 import emuclient
 import emutest
-import ks as ksmod
 import taptest
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -1,6 +1,5 @@
 """The api_v3 wire protocol (§4): URL forms, methods and bodies, params, formats, errors."""
 import json
-import re
 import urllib.parse
 import xml.etree.ElementTree as ET
 
