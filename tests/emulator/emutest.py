@@ -5,6 +5,7 @@ process in a temp dir and stops at exit. Under with-emulator.sh ($KC_EMU_STATE s
 KC_EMU_REUSE=1 the running one is used instead.
 """
 import atexit
+import contextlib
 import json
 import os
 import unittest
@@ -26,7 +27,20 @@ def emulator():
     return _emu
 
 
-class EmuTestCase(unittest.TestCase):
+class InlineSubTests:
+    """tests/lib/taptest.py reports whole tests only (no addSubTest), so a failing subTest
+    would vanish from the TAP stream. Run subTest blocks inline instead: the first failing
+    case fails the test, with its parameters in the message."""
+
+    @contextlib.contextmanager
+    def subTest(self, msg=None, **params):
+        try:
+            yield
+        except self.failureException as exc:
+            raise self.failureException(f"[subTest {msg or ''} {params}] {exc}") from exc
+
+
+class EmuTestCase(InlineSubTests, unittest.TestCase):
     maxDiff = None
 
     @classmethod

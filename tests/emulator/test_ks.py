@@ -2,6 +2,7 @@
 import base64
 import unittest
 
+import emutest
 import ks
 import taptest
 
@@ -17,7 +18,7 @@ def secrets(pid):
     return [SECRET] if pid == "12345" else None
 
 
-class Vectors(unittest.TestCase):
+class Vectors(emutest.InlineSubTests, unittest.TestCase):
     def test_v2_vector(self):
         got = ks.generate_v2(SECRET, 12345, 1700000000, 0, 0, "view:*,widget:1",
                              rand16=bytes(range(16)))
@@ -47,7 +48,7 @@ class Vectors(unittest.TestCase):
                 self.assertEqual(ks.app_token_hash(algo, V2, TOKEN), digest)
 
 
-class Parse(unittest.TestCase):
+class Parse(emutest.InlineSubTests, unittest.TestCase):
     def test_parse_v2_vector(self):
         k = ks.parse(V2, secrets)
         self.assertEqual((k.version, k.partner_id, k.valid_until, k.type, k.user, k.privileges),
