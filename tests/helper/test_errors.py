@@ -1,0 +1,169 @@
+"""Every error path: its documented exit code, exactly one stderr line, nothing on stdout.
+libsecret's file backend; the keyring-specific paths are in test_keyring.py."""
+import os
+import time
+
+import taptest
+from kchelper import HelperTest, create_token, emu, emu_host, emu_url
+
+GET = b"protocol=https\nhost=%s\n\n"
+
+
+class Errors(HelperTest):
+    def setUp(self):
+        super().setUp()
+        self.tid, self.tok = create_token()
+        p = self.sb.login(self.tid, self.tok)
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+    def get(self, *args):
+        return self.sb.run(*args, "get", input=GET % emu_host().encode())
+
+    def config(self, **keys):
+        self.sb.write_config(self.sb.profile_config("default", self.tid, cache="false", **keys))
+
+    # ---- configuration ----
+
+    def test_missing_config(self):
+        os.unlink(self.sb.config)
+        self.assertFails(self.sb.run("get", input=b"\n"), 5, "login")
+
+    def test_missing_config_override(self):
+        self.assertFails(self.sb.run("--config", "/nonexistent/k.conf", "get", input=b"\n"), 4,
+                         "/nonexistent/k.conf")
+
+    def test_secret_key_in_config(self):
+        self.sb.write_config(self.sb.profile_config("default", self.tid) + f"token = {self.tok}\n")
+        p = self.sb.run("get", input=b"\n")
+        self.assertFails(p, 4, "login")
+        self.assertNotIn(self.tok.encode(), p.stderr)
+
+    def test_bad_value(self):
+        self.config(partner_id="twelve")
+        self.assertFails(self.sb.run("get", input=b"\n"), 4, "partner_id")
+
+    def test_insecure_url(self):
+        self.config(service_url="http://kaltura.example.com")
+        self.assertFails(self.sb.run("get", input=b"\n"), 4, "https")
+
+    def test_incomplete_profile(self):
+        self.sb.write_config("[default]\npartner_id = 1\n")
+        self.assertFails(self.sb.run("get", input=b"\n"), 4, "app_token_id")
+
+    def test_usage(self):
+        self.assertFails(self.sb.run(), 2, "usage")
+        self.assertFails(self.sb.run("--bogus", "get"), 2)
+        self.assertFails(self.sb.run("get", "extra"), 2)
+        self.assertFails(self.sb.run("login", "--nope"), 2)
+
+    # ---- keyring ----
+
+    def test_missing_token(self):
+        p = self.sb.run("logout")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertFails(self.get(), 6, "login")
+
+    # ---- rejected by the server ----
+
+    def test_wrong_token(self):
+        p = self.sb.login(self.tid, "0" * 32, extra=["--no-verify"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        p = self.get()
+        self.assertFails(p, 8, "INVALID_APP_TOKEN_HASH", "hash_function")
+
+    def test_wrong_hash_function(self):
+        self.config(hash_function="sha256")
+        self.assertFails(self.get(), 8, "INVALID_APP_TOKEN_HASH", "hash_function")
+
+    def test_unknown_token(self):
+        self.sb.login("0_zzzzzzzz", self.tok, extra=["--no-verify"])
+        self.assertFails(self.get(), 8, "APP_TOKEN_ID_NOT_FOUND")
+
+    def test_disabled_token(self):
+        emu("set-token-status", self.tid, "disabled")
+        self.config()
+        self.assertFails(self.get(), 8, "APP_TOKEN_NOT_ACTIVE")
+
+    def test_expired_token(self):
+        tid, tok = create_token(expiry=int(time.time()) + 3600)
+        self.sb.login(tid, tok)
+        self.sb.write_config(self.sb.profile_config("default", tid, cache="false"))
+        emu("clock-offset", 7200)
+        self.assertFails(self.get(), 8, "APP_TOKEN_EXPIRED")
+
+    def test_deleted_token(self):
+        emu("delete-token", self.tid)
+        self.config()
+        self.assertFails(self.get(), 8, "APP_TOKEN_ID_NOT_FOUND")
+
+    # ---- network and TLS ----
+
+    def test_unreachable(self):
+        self.sb.login(self.tid, self.tok, url="https://localhost:1", extra=["--no-verify"])
+        self.assertFails(self.sb.run("get", input=b"\n"), 9, "localhost:1")
+
+    def test_untrusted_ca(self):
+        self.config(ca_file=os.environ["KC_EMU_OTHER_CA"])
+        self.assertFails(self.get(), 9, "TLS")
+
+    def test_system_store_does_not_trust_emulator(self):
+        self.sb.write_config(self.sb.profile_config("default", self.tid, ca=False, cache="false"))
+        self.assertFails(self.get(), 9, "TLS")
+
+    def test_wrong_host_name(self):
+        port = emu_url().rsplit(":", 1)[1]
+        self.sb.login(self.tid, self.tok, url=f"https://127.0.0.1:{port}", extra=["--no-verify"])
+        p = self.sb.run("get", input=b"\n")
+        self.assertFails(p, 9, "TLS")
+
+    def test_timeout(self):
+        self.config(timeout=2)
+        emu("fault", "hang")
+        t = time.monotonic()
+        p = self.get()
+        self.assertLess(time.monotonic() - t, 6)
+        self.assertFails(p, 9, "2 s")
+
+    def test_slow_drip_hits_deadline(self):
+        self.config(timeout=2)
+        emu("fault", "slow_drip")
+        t = time.monotonic()
+        self.assertFails(self.get(), 9)
+        self.assertLess(time.monotonic() - t, 6)
+
+    def test_persistent_5xx(self):
+        self.config()
+        emu("fault", "http503")
+        self.assertFails(self.get(), 9, "503")
+
+    def test_transient_5xx_and_reset_are_retried(self):
+        self.config()
+        for mode in ("http500", "reset"):
+            with self.subTest(mode=mode):
+                emu("fault", mode, "--count", 1)
+                self.assertKs(self.get(), self.tid)
+
+    def test_redirect_not_followed(self):
+        self.config()
+        emu("fault", "redirect")
+        self.assertFails(self.get(), 9, "redirect")
+
+    # ---- unusable answers ----
+
+    def test_bad_answers(self):
+        self.config()
+        for mode in ("garbage", "oversized", "truncated_json", "ks_newline", "ks_nul", "ks_huge",
+                     "expiry_past"):
+            with self.subTest(mode=mode):
+                emu("fault", mode)
+                self.assertFails(self.get(), 10)
+                emu("fault", "none")
+
+    def test_wrong_content_type_is_tolerated(self):
+        self.config()
+        emu("fault", "wrong_content_type")
+        self.assertKs(self.get(), self.tid)
+
+
+if __name__ == "__main__":
+    taptest.main()
