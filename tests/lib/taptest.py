@@ -43,6 +43,13 @@ class _TapResult(unittest.TestResult):
         super().addSkip(test, reason)
         self._emit(True, test, f" # SKIP {reason}")
 
+    def addSubTest(self, test, subtest, err):
+        # unittest calls this for each subTest(); report failures as their own TAP lines so
+        # a failing subtest is visible (the parent test still reports its own line).
+        super().addSubTest(test, subtest, err)  # records the failure in self.failures/errors
+        if err is not None:
+            self._fail(subtest, err)
+
     def addExpectedFailure(self, test, err):
         super().addExpectedFailure(test, err)
         self._emit(True, test, " # TODO expected failure")
