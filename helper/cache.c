@@ -399,10 +399,10 @@ int kc_cache_lead_request(struct kc_cache *c, const struct kc_request_ident *id,
                           bool *waited)
 {
     struct kc_strbuf d = {0};
-    char name[32];
     int fd = -1;
     *waited = false;
     if (c != NULL && request_desc(&d, id) == 0) {
+        char name[32];
         entry_name(name, "lock-req", &d);
         fd = kc_store_lead_or_wait(&c->st, name, timeout_ms, waited);
     }

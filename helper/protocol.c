@@ -196,7 +196,7 @@ bool kc_proto_value_ok(const char *value)
     if (value == NULL)
         return false;
     size_t n = strcspn(value, "\r\n");
-    return value[n] == '\0' && n < KC_PROTO_MAX_LINE;
+    return n < KC_PROTO_MAX_LINE && value[n] == '\0';
 }
 
 int kc_proto_write(FILE *out, const char *key, const char *value)
