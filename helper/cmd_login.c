@@ -139,7 +139,7 @@ static int verify(const struct kc_profile *p, const char *token)
     bool ok = api && kc_mint(p, token, NULL, api, &s, &e);
     kc_api_free(api);
     if (!ok) {
-        g_prefix_error(&e, "login: the token does not work, nothing was stored: ");
+        g_prefix_error(&e, "login: checking the token failed, nothing was stored: ");
         return kc_fail(e);
     }
     kc_session_clear(&s);
