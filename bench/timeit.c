@@ -30,7 +30,7 @@ int main(int argc, char **argv)
     int rounds = atoi(argv[1]), par = atoi(argv[2]);
     pid_t *pids = calloc((size_t)par, sizeof *pids);
     double *start = calloc((size_t)par, sizeof *start);
-    char (*outs)[512] = calloc((size_t)par, sizeof *outs);
+    char(*outs)[512] = calloc((size_t)par, sizeof *outs);
     for (int r = 0; r < rounds; r++) {
         for (int i = 0; i < par; i++) {
             posix_spawn_file_actions_t fa;

@@ -24,7 +24,7 @@ struct kc_request {
     char *protocol; /* NULL when absent */
     char *host;     /* may carry ":port" */
     char *path;
-    char *profile;  /* our extension: profile=NAME */
+    char *profile; /* our extension: profile=NAME */
     char *username;
     char *password; /* only `revoke` uses it; wiped by kc_request_clear */
     bool cap_authtype;
