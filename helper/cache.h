@@ -45,7 +45,8 @@ struct kc_cached_ks {
 void kc_cached_ks_clear(struct kc_cached_ks *e);
 
 /* 1: hit (an entry for exactly these params with expiry - now > min_lifetime), 0: miss
- * (absent, stale, corrupt or foreign entries are misses; stale/corrupt ones are removed). */
+ * (absent, stale, corrupt or foreign entries are misses; expired, corrupt and foreign ones
+ * are removed; one still valid but below this min_lifetime is kept for the put to replace). */
 int kc_cache_get_ks(struct kc_cache *c, const struct kc_ks_params *p, long long min_lifetime,
                     time_t now, struct kc_cached_ks *out);
 /* Atomically replaces the entry. 0 on success, -1 on error (a warning; caching is best effort).
