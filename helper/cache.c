@@ -239,6 +239,31 @@ static int read_matching(struct kc_cache *c, const char *name, const struct kc_s
     return 1;
 }
 
+enum kc_entry_rc kc_cache_parse_ks_entry(const char *buf, const char *desc, size_t desc_len,
+                                         struct kc_cached_ks *out)
+{
+    struct kc_strbuf want = {.p = (char *)desc, .len = desc_len};
+    long long expiry;
+    memset(out, 0, sizeof *out);
+    if (!is_ours(buf))
+        return KC_ENTRY_CORRUPT;
+    if (!field_eq(buf, "desc", &want))
+        return KC_ENTRY_OTHER; /* a hash collision: not ours to remove */
+    if (!field_ll(buf, "expiry", &expiry))
+        return KC_ENTRY_CORRUPT;
+    out->ks = field_dup(buf, "ks");
+    out->username = field_dup(buf, "username");
+    out->protocol = field_dup(buf, "protocol");
+    out->host = field_dup(buf, "host");
+    out->expiry = expiry;
+    if (out->ks == NULL || out->ks[0] == '\0' || out->username == NULL || out->protocol == NULL ||
+        out->host == NULL) {
+        kc_cached_ks_clear(out);
+        return KC_ENTRY_CORRUPT;
+    }
+    return KC_ENTRY_OK;
+}
+
 static int get_ks_desc(struct kc_cache *c, const struct kc_strbuf *desc, long long min_lifetime,
                        time_t now, struct kc_cached_ks *out)
 {
@@ -248,31 +273,16 @@ static int get_ks_desc(struct kc_cache *c, const struct kc_strbuf *desc, long lo
     memset(out, 0, sizeof *out);
     if (read_matching(c, name, desc, &buf, &len) != 1)
         return 0;
-    long long expiry;
     int hit = 0;
-    if (!field_ll(buf, "expiry", &expiry)) {
-        kc_store_remove(&c->st, name); /* corrupt */
-        goto out;
-    }
-    if (expiry <= (long long)now) {
+    enum kc_entry_rc rc = kc_cache_parse_ks_entry(buf, desc->p, desc->len, out);
+    if (rc != KC_ENTRY_OK || out->expiry <= (long long)now) {
+        kc_cached_ks_clear(out); /* corrupt or expired */
         kc_store_remove(&c->st, name);
-        goto out;
+    } else if (out->expiry - (long long)now <= min_lifetime) {
+        kc_cached_ks_clear(out); /* still valid for others; the minter replaces it */
+    } else {
+        hit = 1;
     }
-    if (expiry - (long long)now <= min_lifetime)
-        goto out; /* still valid for others; the minter replaces it */
-    out->ks = field_dup(buf, "ks");
-    out->username = field_dup(buf, "username");
-    out->protocol = field_dup(buf, "protocol");
-    out->host = field_dup(buf, "host");
-    out->expiry = expiry;
-    if (out->ks == NULL || out->ks[0] == '\0' || out->username == NULL || out->protocol == NULL ||
-        out->host == NULL) {
-        kc_cached_ks_clear(out);
-        kc_store_remove(&c->st, name);
-        goto out;
-    }
-    hit = 1;
-out:
     free_entry(buf, len);
     return hit;
 }

@@ -91,6 +91,15 @@ void kc_cache_unlock(int lock_fd);
 int kc_cache_lead_request(struct kc_cache *c, const struct kc_request_ident *id, int timeout_ms,
                           bool *waited);
 
+/* Parses the bytes of a ks- entry (buf NUL-terminated, as kc_store_read returns it) whose
+ * desc= line must equal desc[0..desc_len). KC_ENTRY_OK fills out (free with kc_cached_ks_clear;
+ * expiry is not compared with the clock here); KC_ENTRY_OTHER: a well-formed entry for another
+ * description (a hash collision: keep it); KC_ENTRY_CORRUPT: not ours or incomplete (remove).
+ * Exposed for unit tests and fuzz/fuzz_cache_entry.c. */
+enum kc_entry_rc { KC_ENTRY_OK = 0, KC_ENTRY_OTHER = 1, KC_ENTRY_CORRUPT = 2 };
+enum kc_entry_rc kc_cache_parse_ks_entry(const char *buf, const char *desc, size_t desc_len,
+                                         struct kc_cached_ks *out);
+
 /* Removes expired ks-/widget- entries and dangling req- aliases. */
 void kc_cache_prune(struct kc_cache *c, time_t now);
 

@@ -72,10 +72,9 @@ static void sanitise(char *dst, size_t cap, const char *src, const char *const *
                 run++;
             if (run >= SECRET_LIKE_RUN)
                 skip = run;
-            else if (run > 0) { /* copy the short run as is */
-                for (size_t i = 0; i < run && o < cap; i++)
-                    dst[o++] = src[i];
-                src += run;
+            else if (run > 0) { /* a short run: copy one character, check the next one
+                                   * against redact again (a secret may start mid-run) */
+                dst[o++] = *src++;
                 continue;
             }
         }

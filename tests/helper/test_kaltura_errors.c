@@ -31,6 +31,11 @@ int main(void)
     kc_kaltura_error_format(buf, sizeof buf, "INVALID_KS", "Invalid KS \"short-secret\"", redact);
     tap_ok(!strstr(buf, secret) && strstr(buf, "<redacted>"), "listed secrets are redacted");
 
+    /* regression (fuzz_api_parse): a listed secret inside a short base64 run leaked */
+    kc_kaltura_error_format(buf, sizeof buf, "INVALID_KS", "Invalid KS=short-secret.", redact);
+    tap_ok(!strstr(buf, secret) && strstr(buf, "KS=<redacted>"),
+           "a listed secret inside a short base64 run is redacted");
+
     kc_kaltura_error_format(buf, sizeof buf, "INVALID_KS",
                             "Invalid KS \"djJ8MTIzNDV8AZjSBOczIAVk1HR2mRxggOeMp-tmyIe6Enajr\"",
                             NULL);

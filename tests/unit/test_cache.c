@@ -453,6 +453,35 @@ static void test_dir_trust(void)
     setenv("XDG_RUNTIME_DIR", rt, 1);
 }
 
+static void test_parse_entry(void)
+{
+    static const char desc[] = "ks1\nservice_url=https://h";
+    struct kc_cached_ks e;
+    tap_ok(kc_cache_parse_ks_entry("format=kc1\ndesc=ks1\nservice_url=https://h\nexpiry=42\n"
+                                   "protocol=https\nhost=h\nusername=u\nks=K\n",
+                                   desc, strlen(desc), &e) == KC_ENTRY_OTHER,
+           "parse: a desc is one line, so a multi-line one never matches");
+    static const char d1[] = "ks1";
+    const char *good = "format=kc1\ndesc=ks1\nexpiry=42\nprotocol=https\nhost=h\nusername=u\nks=K\n";
+    tap_ok(kc_cache_parse_ks_entry(good, d1, 3, &e) == KC_ENTRY_OK && strcmp(e.ks, "K") == 0 &&
+               e.expiry == 42 && strcmp(e.host, "h") == 0 && strcmp(e.username, "u") == 0,
+           "parse: a complete entry");
+    kc_cached_ks_clear(&e);
+    tap_ok(kc_cache_parse_ks_entry(good, "ks2", 3, &e) == KC_ENTRY_OTHER && e.ks == NULL,
+           "parse: another description is kept, nothing returned");
+    tap_ok(kc_cache_parse_ks_entry("format=kc1\ndesc=ks1\nexpiry=42\nks=K\n", d1, 3, &e) ==
+                   KC_ENTRY_CORRUPT && e.ks == NULL,
+           "parse: missing fields: corrupt, nothing returned");
+    tap_ok(kc_cache_parse_ks_entry("format=kc1\ndesc=ks1\nexpiry=4x\nprotocol=https\nhost=h\n"
+                                   "username=u\nks=K\n", d1, 3, &e) == KC_ENTRY_CORRUPT,
+           "parse: a bad expiry: corrupt");
+    tap_ok(kc_cache_parse_ks_entry("format=kc2\ndesc=ks1\n", d1, 3, &e) == KC_ENTRY_CORRUPT,
+           "parse: another format: corrupt");
+    tap_ok(kc_cache_parse_ks_entry("format=kc1\ndesc=ks1\nexpiry=42\nprotocol=https\nhost=h\n"
+                                   "username=u\nks=K", d1, 3, &e) == KC_ENTRY_CORRUPT,
+           "parse: a truncated last line: corrupt");
+}
+
 int main(void)
 {
     NOW = time(NULL);
@@ -478,6 +507,7 @@ int main(void)
     test_prune(c);
     kc_cache_close(c);
     test_dir_trust();
+    test_parse_entry();
     tap_ok(kc_cache_get_ks(NULL, NULL, 0, NOW, &(struct kc_cached_ks){0}) == 0, "NULL cache");
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", rt);

@@ -1,0 +1,91 @@
+/* libFuzzer target: the cache entry reader (helper/cache.c kc_cache_parse_ks_entry).
+ * Input: an entry file's bytes, or "DESC\0ENTRY" to choose the description it must match.
+ * Invariants: an accepted entry has a non-empty KS, no field holds '\n', every field is the
+ * value of the first line with that key, and writing the entry back the way kc_cache_put_ks
+ * does reads back to exactly the same values; a mismatching desc is never OK. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define DEFAULT_DESC                                                                               \
+    "ks1\nservice_url=https://localhost:8443\npartner_id=12345\napp_token_id=0_abc\n"             \
+    "hash_function=SHA256"
+
+static char *dup0(const uint8_t *p, size_t n)
+{
+    char *s = malloc(n + 1); /* exactly sized: ASan sees any over-read */
+    if (s == NULL)
+        abort();
+    memcpy(s, p, n);
+    s[n] = '\0';
+    return s;
+}
+
+static void no_newline(const char *s)
+{
+    if (s == NULL || strchr(s, '\n') != NULL)
+        abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const uint8_t *nul = memchr(data, '\0', size);
+    char *desc, *buf;
+    size_t desc_len;
+    if (nul != NULL) {
+        desc_len = (size_t)(nul - data);
+        desc = dup0(data, desc_len);
+        buf = dup0(nul + 1, size - desc_len - 1);
+    } else {
+        desc = strdup(DEFAULT_DESC);
+        desc_len = strlen(desc);
+        buf = dup0(data, size);
+    }
+    struct kc_cached_ks e;
+    enum kc_entry_rc rc = kc_cache_parse_ks_entry(buf, desc, desc_len, &e);
+    if (rc != KC_ENTRY_OK && rc != KC_ENTRY_OTHER && rc != KC_ENTRY_CORRUPT)
+        abort();
+    if (rc != KC_ENTRY_OK) {
+        if (e.ks || e.username || e.protocol || e.host) /* nothing partial on a miss */
+            abort();
+    } else {
+        /* desc can only match whole, so it holds no newline (nor NUL: the first one ends it) */
+        if (memchr(desc, '\n', desc_len) || strlen(desc) != desc_len)
+            abort();
+        no_newline(e.ks);
+        no_newline(e.username);
+        no_newline(e.protocol);
+        no_newline(e.host);
+        if (e.ks[0] == '\0' || e.expiry < 0 || strstr(buf, "format=kc1\n") != buf)
+            abort();
+        /* round trip through the writer's format */
+        size_t n = strlen(desc) + strlen(e.ks) + strlen(e.username) + strlen(e.protocol) +
+                   strlen(e.host) + 128;
+        char *again = malloc(n);
+        if (again == NULL)
+            abort();
+        snprintf(again, n,
+                 "format=kc1\ndesc=%s\nexpiry=%lld\nprotocol=%s\nhost=%s\nusername=%s\nks=%s\n",
+                 desc, e.expiry, e.protocol, e.host, e.username, e.ks);
+        struct kc_cached_ks f;
+        if (kc_cache_parse_ks_entry(again, desc, desc_len, &f) != KC_ENTRY_OK ||
+            strcmp(f.ks, e.ks) || strcmp(f.username, e.username) ||
+            strcmp(f.protocol, e.protocol) || strcmp(f.host, e.host) || f.expiry != e.expiry)
+            abort();
+        /* another description never matches */
+        struct kc_cached_ks g;
+        if (kc_cache_parse_ks_entry(again, "ks1\nother", 9, &g) == KC_ENTRY_OK)
+            abort();
+        kc_cached_ks_clear(&f);
+        free(again);
+    }
+    kc_cached_ks_clear(&e);
+    free(desc);
+    free(buf);
+    return 0;
+}

@@ -1,0 +1,108 @@
+/* libFuzzer target: the config parser (helper/config.c kc_config_load_data).
+ * Input: the system file's text, optionally "\0" and the user file's text (later wins).
+ * Invariants: failure is KC_EXIT_CONFIG with a one-line message and no config; on success
+ * every profile has an allowed, unique name, findable by kc_config_find, a service_url that is
+ * already normalised (normalising it again gives the same URL, protocol and host), plain http
+ * only on loopback unless allow_insecure, values in their documented ranges and no control
+ * characters in any string. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "exit_codes.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void clean(const char *s, size_t max)
+{
+    if (s == NULL)
+        return;
+    size_t n = strlen(s);
+    if (n > max)
+        abort();
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            abort();
+}
+
+static void digits(const char *s, long long max)
+{
+    if (s == NULL)
+        return;
+    if (!*s || strlen(s) > 12)
+        abort();
+    long long v = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9')
+            abort();
+        v = v * 10 + (*p - '0');
+    }
+    if (v < 1 || v > max)
+        abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *copy = malloc(size + 2);
+    if (copy == NULL)
+        abort();
+    memcpy(copy, data, size);
+    copy[size] = copy[size + 1] = '\0';
+    const char *texts[2] = {copy, NULL};
+    const char *sources[2] = {"/etc/kaltura/credential.conf", "~/.config/kaltura/credential.conf"};
+    char *nul = memchr(copy, '\0', size);
+    if (nul != NULL)
+        texts[1] = nul + 1;
+    GError *error = NULL;
+    struct kc_config *c = kc_config_load_data(texts, sources, 2, &error);
+    if (c == NULL) {
+        if (error == NULL || error->domain != KC_ERROR || error->code != KC_EXIT_CONFIG ||
+            strchr(error->message, '\n') != NULL)
+            abort();
+        g_error_free(error);
+        free(copy);
+        return 0;
+    }
+    if (error != NULL)
+        abort();
+    for (guint i = 0; i < c->profiles->len; i++) {
+        const struct kc_profile *p = g_ptr_array_index(c->profiles, i);
+        if (!kc_profile_name_ok(p->name) || kc_config_find(c, p->name) != p)
+            abort();
+        if (strchr(p->name, '/') || strstr(p->name, ".."))
+            abort();
+        clean(p->service_url, 4096);
+        clean(p->host, 300);
+        clean(p->hostname, 300);
+        clean(p->app_token_id, 256);
+        clean(p->user_id, 320);
+        clean(p->privileges, 4096);
+        clean(p->ca_file, 4096);
+        digits(p->partner_id, 2147483647LL);
+        if (p->timeout < 1 || p->timeout > 600 || p->min_lifetime < 0 ||
+            p->min_lifetime > 10LL * 366 * 86400 || (p->expiry != -1 && p->expiry < 1) ||
+            p->expiry > 10LL * 366 * 86400 ||
+            (p->session_type != -1 && p->session_type != 0 && p->session_type != 2))
+            abort();
+        if (strcmp(p->protocol, "https") != 0 && strcmp(p->protocol, "http") != 0)
+            abort();
+        if (strcmp(p->protocol, "http") == 0 && !p->allow_insecure &&
+            !kc_host_is_loopback(p->hostname))
+            abort();
+        if (kc_profile_insecure(p) && !p->allow_insecure)
+            abort();
+        char *proto = NULL, *host = NULL;
+        GError *e2 = NULL;
+        char *again = kc_service_url_normalise(p->service_url, p->allow_insecure, &proto, &host, &e2);
+        if (again == NULL || strcmp(again, p->service_url) || strcmp(proto, p->protocol) ||
+            strcmp(host, p->host))
+            abort();
+        g_free(again);
+        g_free(proto);
+        g_free(host);
+    }
+    kc_config_free(c);
+    free(copy);
+    return 0;
+}
