@@ -298,7 +298,8 @@ static bool json_int(JsonNode *n, long long *out)
     }
     if (t == G_TYPE_DOUBLE) {
         double d = json_node_get_double(n);
-        if (d != (double)(long long)d)
+        /* range first: casting 1e300 (or NaN) to long long is undefined */
+        if (!(d > -9.2e18 && d < 9.2e18) || d != (double)(long long)d)
             return false;
         *out = (long long)d;
         return true;
@@ -329,11 +330,23 @@ static bool line_safe(const char *s, size_t max, bool allow_space)
     return n > 0 && n <= max;
 }
 
+/* A string member's value, or "" when it is absent or not a string: a server that sends
+ * "objectType": 1 or "code": {} must not crash us (json_node_get_string gives NULL for a
+ * number, json_object_get_string_member_with_default g_criticals for an object). */
+static const char *str_member(JsonObject *o, const char *name)
+{
+    JsonNode *n = json_object_get_member(o, name);
+    if (!n || JSON_NODE_TYPE(n) != JSON_NODE_VALUE || json_node_get_value_type(n) != G_TYPE_STRING)
+        return "";
+    const char *s = json_node_get_string(n);
+    return s ? s : "";
+}
+
 static bool parse_exception(JsonObject *o, const char *what, const char *const *redact, char *code,
                             size_t code_size, GError **error)
 {
-    const char *c = json_object_get_string_member_with_default(o, "code", "");
-    const char *m = json_object_get_string_member_with_default(o, "message", "");
+    const char *c = str_member(o, "code");
+    const char *m = str_member(o, "message");
     char msg[512];
     kc_kaltura_error_format(msg, sizeof msg, c, m, redact);
     if (code && code_size)
@@ -360,7 +373,7 @@ bool kc_api_parse(const char *body, size_t len, enum kc_api_answer kind, const c
         return bad_answer(error, what, "not JSON");
     JsonNode *root = json_parser_get_root(parser);
     JsonObject *o = root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
-    const char *type = o ? json_object_get_string_member_with_default(o, "objectType", "") : "";
+    const char *type = o ? str_member(o, "objectType") : "";
     if (o &&
         (strcmp(type, "KalturaAPIException") == 0 ||
          (!*type && json_object_has_member(o, "code") && json_object_has_member(o, "message"))))

@@ -58,6 +58,19 @@ int main(void)
     tap_ok(parse("null", KC_ANSWER_ANY), "session.end: null is success");
 
     bad("{\"expiry\":1700000100}", KC_ANSWER_SESSION_INFO, "missing ks");
+    /* regressions (fuzz_api_parse): non-string objectType/code/message, a huge double expiry */
+    tap_ok(parse("{\"objectType\":1}", KC_ANSWER_ANY), "objectType 1 is not an exception");
+    tap_ok(parse("{\"ks\":\"k\",\"objectType\":{}}", KC_ANSWER_WIDGET) && strcmp(s.ks, "k") == 0,
+           "objectType an object: not an exception, the ks is used");
+    bad("{\"objectType\":[1]}", KC_ANSWER_SESSION_INFO, "objectType an array, no ks");
+    tap_ok(!parse("{\"objectType\":\"KalturaAPIException\",\"code\":5,\"message\":{}}",
+                  KC_ANSWER_ANY) &&
+               err_code() == KC_EXIT_REJECTED && strstr(err->message, "UNKNOWN_ERROR"),
+           "exception with a number code and an object message: rejected, no crash");
+    tap_ok(!parse("{\"code\":null,\"message\":[]}", KC_ANSWER_ANY) && err_code() == KC_EXIT_REJECTED,
+           "untyped exception with null code: rejected, no crash");
+    bad("{\"ks\":\"k\",\"expiry\":1e300}", KC_ANSWER_SESSION_INFO, "expiry 1e300");
+    bad("{\"ks\":\"k\",\"expiry\":-1e300}", KC_ANSWER_SESSION_INFO, "expiry -1e300");
     bad("{\"ks\":\"k\"}", KC_ANSWER_SESSION_INFO, "missing expiry");
     bad("{\"ks\":12,\"expiry\":1700000100}", KC_ANSWER_SESSION_INFO, "ks not a string");
     bad("{\"ks\":\"\",\"expiry\":1700000100}", KC_ANSWER_SESSION_INFO, "empty ks");
