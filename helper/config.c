@@ -1,6 +1,7 @@
 /* Configuration files: merge (user wins key by key), validation, profile selection, writer. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -200,10 +201,9 @@ bool kc_host_is_loopback(const char *host)
     if (g_ascii_strcasecmp(host, "localhost") == 0 || strcmp(host, "::1") == 0 ||
         g_str_has_suffix(host, ".localhost"))
         return true;
-    unsigned a, b, c, d;
-    char tail;
-    return sscanf(host, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4 && a == 127 && b < 256 &&
-           c < 256 && d < 256;
+    /* inet_pton, not sscanf("%u"): that also took signs and wrapped ("127.-0.+1.1"). */
+    struct in_addr a;
+    return inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
 }
 
 bool kc_profile_insecure(const struct kc_profile *p)
@@ -308,7 +308,10 @@ static struct kc_profile *build_profile(struct merged *m, const char *group, GEr
     g_autoptr(GError) ue = NULL;
     p->service_url = kc_service_url_normalise(url ? url : KC_DEFAULT_SERVICE_URL, p->allow_insecure,
                                               &p->protocol, &p->host, &ue);
+    /* kc_service_url_normalise() sets ue whenever it returns NULL; the analyzer cannot see
+     * that through g_set_error(). */
     if (!p->service_url)
+        // NOLINTNEXTLINE(clang-analyzer-core.NullDereference)
         return bad(&c, "service_url", ue->message + strlen("service_url ")), NULL;
     g_autoptr(GUri) uri = g_uri_parse(p->service_url, G_URI_FLAGS_NONE, NULL);
     p->hostname = g_strdup(g_uri_get_host(uri));

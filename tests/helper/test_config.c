@@ -136,6 +136,9 @@ static void test_urls(void)
     url("http://example.com:80", true, "http://example.com", "example.com");
     url("http://example.com", false, NULL, NULL);
     url("http://127.0.0.1.evil.com", false, NULL, NULL);
+    url("http://127.+0.-0.1", false, NULL, NULL); /* not a dotted quad: not loopback */
+    url("http://127.0.0.256", false, NULL, NULL);
+    url("http://127.255.255.254", false, "http://127.255.255.254", "127.255.255.254");
     url("ftp://example.com", false, NULL, NULL);
     url("file:///etc/passwd", false, NULL, NULL);
     url("https://user:pw@example.com", false, NULL, NULL);
