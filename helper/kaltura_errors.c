@@ -85,7 +85,7 @@ static void sanitise(char *dst, size_t cap, const char *src, const char *const *
             continue;
         }
         unsigned char c = (unsigned char)*src++;
-        dst[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+        dst[o++] = (char)((c >= 0x20 && c < 0x7f) ? c : '?');
     }
     dst[o] = '\0';
 }

@@ -14,7 +14,8 @@ static char *join(const char *a, const char *b)
     if (s == NULL)
         return NULL;
     memcpy(s, a, la);
-    memcpy(s + la, b, lb + 1);
+    memcpy(s + la, b, lb);
+    s[la + lb] = '\0';
     return s;
 }
 

@@ -107,13 +107,15 @@ static bool read_stdout(int *fd, struct kc_helper_result *res)
 static void read_stderr(int *fd, struct kc_helper_result *res)
 {
     for (;;) {
-        char sink[512];
         ssize_t n;
 
-        if (res->err_len < sizeof res->err)
+        if (res->err_len < sizeof res->err) {
             n = read(*fd, res->err + res->err_len, sizeof res->err - res->err_len);
-        else
+        } else {
+            char sink[512];
+
             n = read(*fd, sink, sizeof sink);
+        }
         if (n > 0) {
             if (res->err_len < sizeof res->err)
                 res->err_len += (size_t)n;
@@ -309,11 +311,14 @@ void kc_log_helper_stderr(const struct kc_args *args, const struct kc_helper_res
         const char *nl = memchr(line, '\n', res->err_len - pos);
         size_t n = nl != NULL ? (size_t)(nl - line) : res->err_len - pos;
         char clean[256];
-        size_t k = n < sizeof clean - 1 ? n : sizeof clean - 1;
+        size_t k = n;
+
+        if (k > sizeof clean - 1)
+            k = sizeof clean - 1;
 
         for (size_t i = 0; i < k; i++) {
             unsigned char c = (unsigned char)line[i];
-            clean[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+            clean[i] = (char)(c >= 0x20 && c < 0x7f ? c : '?');
         }
         clean[k] = '\0';
         if (k > 0)
