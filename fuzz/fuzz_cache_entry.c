@@ -13,7 +13,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define DEFAULT_DESC                                                                               \
-    "ks1\nservice_url=https://localhost:8443\npartner_id=12345\napp_token_id=0_abc\n"             \
+    "ks1\nservice_url=https://localhost:8443\npartner_id=12345\napp_token_id=0_abc\n"              \
     "hash_function=SHA256"
 
 static char *dup0(const uint8_t *p, size_t n)
@@ -74,8 +74,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                  desc, e.expiry, e.protocol, e.host, e.username, e.ks);
         struct kc_cached_ks f;
         if (kc_cache_parse_ks_entry(again, desc, desc_len, &f) != KC_ENTRY_OK ||
-            strcmp(f.ks, e.ks) || strcmp(f.username, e.username) ||
-            strcmp(f.protocol, e.protocol) || strcmp(f.host, e.host) || f.expiry != e.expiry)
+            strcmp(f.ks, e.ks) != 0 || strcmp(f.username, e.username) != 0 ||
+            strcmp(f.protocol, e.protocol) != 0 || strcmp(f.host, e.host) != 0 ||
+            f.expiry != e.expiry)
             abort();
         /* another description never matches */
         struct kc_cached_ks g;

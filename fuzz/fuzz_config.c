@@ -94,9 +94,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         char *proto = NULL, *host = NULL;
         GError *e2 = NULL;
-        char *again = kc_service_url_normalise(p->service_url, p->allow_insecure, &proto, &host, &e2);
-        if (again == NULL || strcmp(again, p->service_url) || strcmp(proto, p->protocol) ||
-            strcmp(host, p->host))
+        char *again =
+            kc_service_url_normalise(p->service_url, p->allow_insecure, &proto, &host, &e2);
+        if (again == NULL || strcmp(again, p->service_url) != 0 ||
+            strcmp(proto, p->protocol) != 0 || strcmp(host, p->host) != 0)
             abort();
         g_free(again);
         g_free(proto);

@@ -44,11 +44,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (out.expiry[i] < '0' || out.expiry[i] > '9')
                     abort();
         }
-    } else if (out.password != NULL || out.expiry != NULL) {
-        abort();
-    } else if (r == KC_PARSE_ERROR && why == NULL) {
-        abort();
-    } else if (r == KC_PARSE_EMPTY && size != 0) {
+    } else if (out.password != NULL || out.expiry != NULL || /* no result without OK */
+               (r == KC_PARSE_ERROR && why == NULL) ||       /* an error says why */
+               (r == KC_PARSE_EMPTY && size != 0)) {         /* EMPTY only for nothing */
         abort();
     }
     free(buf);

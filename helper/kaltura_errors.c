@@ -73,7 +73,7 @@ static void sanitise(char *dst, size_t cap, const char *src, const char *const *
             if (run >= SECRET_LIKE_RUN)
                 skip = run;
             else if (run > 0) { /* a short run: copy one character, check the next one
-                                   * against redact again (a secret may start mid-run) */
+                                 * against redact again (a secret may start mid-run) */
                 dst[o++] = *src++;
                 continue;
             }

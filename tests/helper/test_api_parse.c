@@ -67,7 +67,8 @@ int main(void)
                   KC_ANSWER_ANY) &&
                err_code() == KC_EXIT_REJECTED && strstr(err->message, "UNKNOWN_ERROR"),
            "exception with a number code and an object message: rejected, no crash");
-    tap_ok(!parse("{\"code\":null,\"message\":[]}", KC_ANSWER_ANY) && err_code() == KC_EXIT_REJECTED,
+    tap_ok(!parse("{\"code\":null,\"message\":[]}", KC_ANSWER_ANY) &&
+               err_code() == KC_EXIT_REJECTED,
            "untyped exception with null code: rejected, no crash");
     bad("{\"ks\":\"k\",\"expiry\":1e300}", KC_ANSWER_SESSION_INFO, "expiry 1e300");
     bad("{\"ks\":\"k\",\"expiry\":-1e300}", KC_ANSWER_SESSION_INFO, "expiry -1e300");

@@ -462,7 +462,8 @@ static void test_parse_entry(void)
                                    desc, strlen(desc), &e) == KC_ENTRY_OTHER,
            "parse: a desc is one line, so a multi-line one never matches");
     static const char d1[] = "ks1";
-    const char *good = "format=kc1\ndesc=ks1\nexpiry=42\nprotocol=https\nhost=h\nusername=u\nks=K\n";
+    const char *good =
+        "format=kc1\ndesc=ks1\nexpiry=42\nprotocol=https\nhost=h\nusername=u\nks=K\n";
     tap_ok(kc_cache_parse_ks_entry(good, d1, 3, &e) == KC_ENTRY_OK && strcmp(e.ks, "K") == 0 &&
                e.expiry == 42 && strcmp(e.host, "h") == 0 && strcmp(e.username, "u") == 0,
            "parse: a complete entry");
@@ -470,15 +471,18 @@ static void test_parse_entry(void)
     tap_ok(kc_cache_parse_ks_entry(good, "ks2", 3, &e) == KC_ENTRY_OTHER && e.ks == NULL,
            "parse: another description is kept, nothing returned");
     tap_ok(kc_cache_parse_ks_entry("format=kc1\ndesc=ks1\nexpiry=42\nks=K\n", d1, 3, &e) ==
-                   KC_ENTRY_CORRUPT && e.ks == NULL,
+                   KC_ENTRY_CORRUPT &&
+               e.ks == NULL,
            "parse: missing fields: corrupt, nothing returned");
     tap_ok(kc_cache_parse_ks_entry("format=kc1\ndesc=ks1\nexpiry=4x\nprotocol=https\nhost=h\n"
-                                   "username=u\nks=K\n", d1, 3, &e) == KC_ENTRY_CORRUPT,
+                                   "username=u\nks=K\n",
+                                   d1, 3, &e) == KC_ENTRY_CORRUPT,
            "parse: a bad expiry: corrupt");
     tap_ok(kc_cache_parse_ks_entry("format=kc2\ndesc=ks1\n", d1, 3, &e) == KC_ENTRY_CORRUPT,
            "parse: another format: corrupt");
     tap_ok(kc_cache_parse_ks_entry("format=kc1\ndesc=ks1\nexpiry=42\nprotocol=https\nhost=h\n"
-                                   "username=u\nks=K", d1, 3, &e) == KC_ENTRY_CORRUPT,
+                                   "username=u\nks=K",
+                                   d1, 3, &e) == KC_ENTRY_CORRUPT,
            "parse: a truncated last line: corrupt");
 }
 
