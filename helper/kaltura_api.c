@@ -272,6 +272,23 @@ static bool perform(struct kc_api *a, const char *service, const char *action,
                         a->service_url, status, status >= 500 ? " (server error)" : "");
             return false;
         }
+        /* format=1 answers are application/json (kaltura-api.md, KalturaResponseType); an
+         * HTML page with a 200 is a captive portal or a proxy, not the API. */
+        char *type = NULL;
+        curl_easy_getinfo(a->curl, CURLINFO_CONTENT_TYPE, &type);
+        size_t jn = strlen("application/json");
+        if (!type || g_ascii_strncasecmp(type, "application/json", jn) != 0 ||
+            (type[jn] != '\0' && type[jn] != ';' && type[jn] != ' ')) {
+            g_autofree char *safe = g_strndup(type ? type : "nothing", 80);
+            for (char *s = safe; *s; s++)
+                if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+                    *s = '?';
+            g_set_error(error, KC_ERROR, KC_EXIT_BAD_RESPONSE,
+                        "%s: unusable answer from %s: labelled %s, not application/json; is "
+                        "service_url a Kaltura API server?",
+                        what, a->service_url, safe);
+            return false;
+        }
         return true;
     }
 }

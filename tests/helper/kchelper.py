@@ -6,6 +6,7 @@ tests/lib/with-emulator.sh started (KC_EMU_* variables)."""
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -19,6 +20,24 @@ MINT = os.path.join(BUILD, "helper", "kaltura-credential-mint")
 GIT_HELPER = os.path.join(BUILD, "helper", "git-credential-kaltura")
 EMUCTL = os.path.join(SRC, "tests", "emulator", "emuctl.py")
 LINE_RE = re.compile(rb"^kaltura-credential: [^\n]+\n$")
+
+# The valgrind lane (tools/test-all) sets KC_TEST_WRAP: every helper process runs under it.
+# The frontend execs the minter, so valgrind follows exec (--trace-children=yes): the product
+# has no switch for this. KC_TEST_TIMEOUT_SCALE stretches time limits (default 4 when wrapped).
+WRAP = shlex.split(os.environ.get("KC_TEST_WRAP", ""))
+if WRAP and os.path.basename(WRAP[0]) == "valgrind" and \
+        not any(a.startswith("--trace-children") for a in WRAP):
+    WRAP.append("--trace-children=yes")
+TIMEOUT_SCALE = float(os.environ.get("KC_TEST_TIMEOUT_SCALE", "4" if WRAP else "1"))
+
+
+def wrapped(argv):
+    """argv of a helper process, prefixed with KC_TEST_WRAP when set."""
+    return WRAP + list(argv) if WRAP else list(argv)
+
+
+def scaled(seconds):
+    return seconds * TIMEOUT_SCALE
 
 
 def emu(*args, check=True):
@@ -71,6 +90,17 @@ def parse_output(out):
     return [tuple(l.split("=", 1)) for l in text[:-1].split("\n")]
 
 
+def sanitizer_env():
+    """The sanitizer settings meson gave the test (tests/meson.build; a leak or UB report must
+    reach the helper processes too and fail the test): ASAN/UBSAN/LSAN_OPTIONS, detect_leaks=1."""
+    env = {k: os.environ[k] for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS")
+           if k in os.environ}
+    asan = env.get("ASAN_OPTIONS", "")
+    if "detect_leaks=" not in asan:
+        env["ASAN_OPTIONS"] = ":".join(x for x in (asan, "detect_leaks=1") if x)
+    return env
+
+
 class Sandbox:
     def __init__(self, backend="file"):
         self.dir = tempfile.mkdtemp(prefix="kc-helper.")
@@ -87,6 +117,11 @@ class Sandbox:
             "XDG_RUNTIME_DIR": self.run_dir,
             "LANG": "C.UTF-8",
         }
+        self.env.update(sanitizer_env())
+        if WRAP:
+            for prog in (FRONTEND, GIT_HELPER, MINT):
+                self.wrap_bin(prog)
+            self.env["PATH"] = os.path.join(self.dir, "bin") + ":" + self.env["PATH"]
         if backend == "file":
             self.env.update(SECRET_BACKEND="file",
                             SECRET_FILE_TEST_PATH=os.path.join(self.dir, "keyring.file"),
@@ -105,8 +140,22 @@ class Sandbox:
     def run(self, *args, input=b"", prog=FRONTEND, env=None, timeout=60):
         e = dict(self.env)
         e.update(env or {})
-        return subprocess.run([prog, *args], input=input, capture_output=True, env=e,
-                              timeout=timeout)
+        return subprocess.run(wrapped([prog, *args]), input=input, capture_output=True, env=e,
+                              timeout=scaled(timeout))
+
+    def wrap_bin(self, prog):
+        """A path that runs prog under KC_TEST_WRAP (for spawns we do not make ourselves,
+        e.g. git running its credential helper); prog itself when not wrapping. A bin dir of
+        these also comes first in PATH."""
+        if not WRAP:
+            return prog
+        path = os.path.join(self.dir, "bin", os.path.basename(prog))
+        if not os.path.exists(path):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                f.write("#!/bin/sh\nexec %s \"$@\"\n" % shlex.join(wrapped([prog])))
+            os.chmod(path, 0o755)
+        return path
 
     def login(self, tid, tok, hash_type="sha1", profile=None, url=None, ca=None, extra=()):
         args = (["--profile", profile] if profile else []) + [

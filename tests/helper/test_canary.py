@@ -6,7 +6,7 @@ import subprocess
 import time
 
 import taptest
-from kchelper import FRONTEND, MINT, HelperTest, create_token, emu, emu_host, parse_output
+from kchelper import FRONTEND, MINT, HelperTest, create_token, emu, emu_host, parse_output, wrapped
 
 GET = b"protocol=https\nhost=%s\n\n"
 
@@ -46,7 +46,7 @@ class Canary(HelperTest):
     def sample_while_running(self, args, stdin, secrets):
         """Run args with emulator latency; sample /proc of it and its children until it ends."""
         emu("latency", 700)
-        p = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        p = subprocess.Popen(wrapped(args), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, env=self.sb.env)
         p.stdin.write(stdin)
         p.stdin.close()

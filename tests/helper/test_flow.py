@@ -7,7 +7,7 @@ import time
 
 import taptest
 from kchelper import (FRONTEND, MINT, HelperTest, create_token, emu, emu_host, parse_output,
-                      stats, validate)
+                      scaled, stats, validate, wrapped)
 
 GET = b"protocol=https\nhost=%s\n\n"
 
@@ -103,10 +103,10 @@ class Flow(HelperTest):
         emu("latency", 400)
         emu("reset-stats")
         env = dict(self.sb.env)
-        procs = [subprocess.Popen([FRONTEND, "get"], stdin=subprocess.PIPE,
+        procs = [subprocess.Popen(wrapped([FRONTEND, "get"]), stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
                  for _ in range(4)]
-        outs = [p.communicate(b"\n", timeout=60) for p in procs]
+        outs = [p.communicate(b"\n", timeout=scaled(60)) for p in procs]
         for p, (out, err) in zip(procs, outs):
             self.assertEqual(p.returncode, 0, err)
         self.assertEqual(len({o for o, _ in outs}), 1, "all got the same KS")

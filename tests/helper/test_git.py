@@ -3,7 +3,7 @@ import os
 import subprocess
 
 import taptest
-from kchelper import GIT_HELPER, HelperTest, create_token, emu_host, validate
+from kchelper import GIT_HELPER, HelperTest, create_token, emu_host, validate, scaled
 
 
 class Git(HelperTest):
@@ -16,7 +16,7 @@ class Git(HelperTest):
     def git(self, *args, input):
         env = dict(self.sb.env, GIT_TERMINAL_PROMPT="0", GIT_CONFIG_NOSYSTEM="1")
         return subprocess.run(["git", *args], input=input, capture_output=True, env=env,
-                              timeout=60)
+                              timeout=scaled(60))
 
     def fill(self, host):
         return self.git("credential", "fill", input=f"protocol=https\nhost={host}\n\n".encode())
@@ -35,7 +35,7 @@ class Git(HelperTest):
         self.assertIn(f"username={self.tid}".encode(), p.stdout)
 
     def test_url_scoped_helper_by_path(self):
-        self.git("config", "--global", f"credential.https://{emu_host()}.helper", GIT_HELPER,
+        self.git("config", "--global", f"credential.https://{emu_host()}.helper", self.sb.wrap_bin(GIT_HELPER),
                  input=b"")
         p = self.fill(emu_host())
         self.assertEqual(p.returncode, 0, p.stderr)

@@ -5,7 +5,7 @@ import os
 import subprocess
 
 import taptest
-from kchelper import FRONTEND, HelperTest, create_token, emu_host
+from kchelper import FRONTEND, HelperTest, create_token, emu_host, scaled, wrapped
 
 GET = b"protocol=https\nhost=%s\n\n"
 
@@ -46,8 +46,8 @@ class Keyring(HelperTest):
         self.sb.login(tid, tok)
         env = dict(self.sb.env)
         del env["DBUS_SESSION_BUS_ADDRESS"]
-        p = subprocess.run([FRONTEND, "get"], input=GET % emu_host().encode(),
-                           capture_output=True, env=env, timeout=60)
+        p = subprocess.run(wrapped([FRONTEND, "get"]), input=GET % emu_host().encode(),
+                           capture_output=True, env=env, timeout=scaled(60))
         self.assertFails(p, 7, "Secret Service")
 
     def test_z_locked_keyring(self):
