@@ -213,7 +213,13 @@ bool kc_profile_insecure(const struct kc_profile *p)
 
 static char *url_error(GError **error, const char *url, const char *why)
 {
-    g_autofree char *safe = g_strescape(url, NULL);
+    /* Never echo what may be a secret: a password in the user info, a KS in a pasted query. */
+    g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_NONE, NULL);
+    g_autofree char *shown =
+        uri ? g_uri_to_string_partial(uri,
+                                      G_URI_HIDE_USERINFO | G_URI_HIDE_QUERY | G_URI_HIDE_FRAGMENT)
+            : NULL;
+    g_autofree char *safe = g_strescape(shown ? shown : url, NULL);
     g_set_error(error, KC_ERROR, KC_EXIT_CONFIG, "service_url '%s' %s", safe, why);
     return NULL;
 }

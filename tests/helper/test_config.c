@@ -142,7 +142,14 @@ static void test_urls(void)
     url("ftp://example.com", false, NULL, NULL);
     url("file:///etc/passwd", false, NULL, NULL);
     url("https://user:pw@example.com", false, NULL, NULL);
+    url("https://alice:s3cr3t@example.com", false, NULL, NULL);
+    tap_ok(err && !strstr(err->message, "s3cr3t") && !strstr(err->message, "alice") &&
+               strstr(err->message, "example.com"),
+           "the refusal does not echo the user info");
     url("https://example.com/?x=1", false, NULL, NULL);
+    url("https://example.com/p?ks=djJ8secret#frag", false, NULL, NULL);
+    tap_ok(err && !strstr(err->message, "djJ8") && !strstr(err->message, "frag"),
+           "the refusal does not echo a query or fragment (a pasted KS)");
     url("https://example.com/#f", false, NULL, NULL);
     url("example.com", false, NULL, NULL);
     url("https://", false, NULL, NULL);
