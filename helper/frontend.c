@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "cli_opts.h"
 #include "diag.h"
 #include "exit_codes.h"
 #include "kc_config.h"
@@ -35,35 +36,17 @@ struct opts {
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
+    struct kc_global_opts g;
+    int i;
+    enum kc_global_scan r = kc_global_opts_scan(argc, argv, &g, &i);
     memset(o, 0, sizeof *o);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char **slot = NULL;
-        size_t n = 0;
-        if (strncmp(a, "--config", 8) == 0 && (a[8] == '\0' || a[8] == '='))
-            slot = &o->config, n = 8;
-        else if (strncmp(a, "--profile", 9) == 0 && (a[9] == '\0' || a[9] == '='))
-            slot = &o->profile, n = 9;
-        if (slot != NULL) {
-            if (a[n] == '=')
-                *slot = a + n + 1;
-            else if (i + 1 < argc)
-                *slot = argv[++i];
-            else
-                return -1;
-            continue;
-        }
-        if (strcmp(a, "--") == 0) {
-            o->cmd = i + 1 < argc ? i + 1 : 0;
-            return 0;
-        }
-        if (a[0] == '-') { /* --help, --version, or a usage error: the minter words it */
-            o->delegate = true;
-            return 0;
-        }
-        o->cmd = i;
-        return 0;
-    }
+    o->config = g.config;
+    o->profile = g.profile;
+    if (r == KC_SCAN_MISSING_VALUE)
+        return -1;
+    /* --help, --version, or a usage error: the minter words it */
+    o->delegate = r == KC_SCAN_OTHER_OPTION;
+    o->cmd = r == KC_SCAN_COMMAND ? i : 0;
     return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 
+#include "cli_opts.h"
 #include "commands.h"
 #include "diag.h"
 #include "exit_codes.h"
@@ -100,41 +101,33 @@ static int usage_error(const char *why)
 /* Global options up to the command. Returns the command's index, 0 for none, -1 on error. */
 static int parse_global(int argc, char **argv, struct kc_cli *cli, int *early_exit)
 {
+    struct kc_global_opts g;
+    int i;
+    enum kc_global_scan r = kc_global_opts_scan(argc, argv, &g, &i);
     *early_exit = -1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char **slot = NULL;
-        size_t n = 0;
-        if (strncmp(a, "--config", 8) == 0 && (a[8] == '\0' || a[8] == '='))
-            slot = &cli->config, n = 8;
-        else if (strncmp(a, "--profile", 9) == 0 && (a[9] == '\0' || a[9] == '='))
-            slot = &cli->profile, n = 9;
-        if (slot) {
-            if (a[n] == '=')
-                *slot = a + n + 1;
-            else if (i + 1 < argc)
-                *slot = argv[++i];
-            else
-                return *early_exit = usage_error("an option lacks its value"), -1;
-            continue;
-        }
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(help, stdout);
-            return *early_exit = KC_EXIT_OK, -1;
-        }
-        if (strcmp(a, "--version") == 0) {
-            printf("kaltura-credential " KC_VERSION "\n");
-            return *early_exit = KC_EXIT_OK, -1;
-        }
-        if (strcmp(a, "--") == 0)
-            return i + 1 < argc ? i + 1 : 0;
-        if (a[0] == '-') {
-            g_autofree char *why = g_strdup_printf("unknown option '%s'", a);
-            return *early_exit = usage_error(why), -1;
-        }
+    cli->config = g.config;
+    cli->profile = g.profile;
+    switch (r) {
+    case KC_SCAN_COMMAND:
         return i;
+    case KC_SCAN_NO_COMMAND:
+        return 0;
+    case KC_SCAN_MISSING_VALUE:
+        return *early_exit = usage_error("an option lacks its value"), -1;
+    case KC_SCAN_OTHER_OPTION:
+        break;
     }
-    return 0;
+    const char *a = argv[i];
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+        fputs(help, stdout);
+        return *early_exit = KC_EXIT_OK, -1;
+    }
+    if (strcmp(a, "--version") == 0) {
+        printf("kaltura-credential " KC_VERSION "\n");
+        return *early_exit = KC_EXIT_OK, -1;
+    }
+    g_autofree char *why = g_strdup_printf("unknown option '%s'", a);
+    return *early_exit = usage_error(why), -1;
 }
 
 int main(int argc, char **argv)
