@@ -3,8 +3,11 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "diag.h"
 #include "exit_codes.h"
@@ -410,6 +413,58 @@ struct kc_config *kc_config_load(const char *override, GError **error)
     return kc_config_load_extra(override, NULL, error);
 }
 
+#define MAX_CONFIG_FILE (1024 * 1024)
+
+/* Reads a config file: a regular file of at most 1 MiB without NUL bytes. Not
+ * g_file_get_contents: that blocks forever on a FIFO and reads /dev/zero until memory runs out.
+ * Errors are G_FILE_ERROR (NOENT for a missing file). */
+static gboolean read_config_file(const char *path, char **text, GError **e)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) {
+        int err = errno;
+        g_set_error(e, G_FILE_ERROR, g_file_error_from_errno(err), "%s", g_strerror(err));
+        return FALSE;
+    }
+    struct stat st;
+    const char *why = NULL;
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        why = "not a regular file";
+    else if (st.st_size > MAX_CONFIG_FILE)
+        why = "larger than 1 MiB";
+    if (!why) {
+        cap = (size_t)st.st_size + 1; /* one more byte: notice a file that grew */
+        buf = g_malloc(cap + 1);
+        for (;;) {
+            ssize_t r = read(fd, buf + n, cap - n);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0) {
+                why = r < 0 ? g_strerror(errno) : NULL;
+                break;
+            }
+            n += (size_t)r;
+            if (n == cap) {
+                why = "changed while being read";
+                break;
+            }
+        }
+        if (!why && memchr(buf, '\0', n))
+            why = "contains a NUL byte";
+    }
+    close(fd);
+    if (why) {
+        g_set_error(e, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s", why);
+        g_free(buf);
+        return FALSE;
+    }
+    buf[n] = '\0';
+    *text = buf;
+    return TRUE;
+}
+
 struct kc_config *kc_config_load_extra(const char *override, const char *extra, GError **error)
 {
     struct kc_config_paths paths = {0};
@@ -423,7 +478,7 @@ struct kc_config *kc_config_load_extra(const char *override, const char *extra, 
     struct kc_config *c = NULL;
     for (size_t i = 0; i < paths.n; i++) {
         g_autoptr(GError) e = NULL;
-        if (!g_file_get_contents(paths.files[i], &texts[i], NULL, &e)) {
+        if (!read_config_file(paths.files[i], &texts[i], &e)) {
             texts[i] = NULL;
             if (g_error_matches(e, G_FILE_ERROR, G_FILE_ERROR_NOENT) &&
                 (!paths.is_override || extra))
