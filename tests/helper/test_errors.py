@@ -159,10 +159,12 @@ class Errors(HelperTest):
                 self.assertFails(self.get(), 10)
                 emu("fault", "none")
 
-    def test_wrong_content_type_is_tolerated(self):
+    def test_wrong_content_type_is_refused(self):
+        # issue 6: format=1 answers are application/json; a 200 labelled text/html is a captive
+        # portal or proxy page, even when its body happens to parse.
         self.config()
         emu("fault", "wrong_content_type")
-        self.assertKs(self.get(), self.tid)
+        self.assertFails(self.get(), 10, "text/html", "application/json")
 
 
 if __name__ == "__main__":
