@@ -429,13 +429,13 @@ static gboolean read_config_file(const char *path, char **text, GError **e)
     struct stat st;
     const char *why = NULL;
     char *buf = NULL;
-    size_t n = 0, cap = 0;
+    size_t n = 0;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
         why = "not a regular file";
     else if (st.st_size > MAX_CONFIG_FILE)
         why = "larger than 1 MiB";
     if (!why) {
-        cap = (size_t)st.st_size + 1; /* one more byte: notice a file that grew */
+        size_t cap = (size_t)st.st_size + 1; /* one more byte: notice a file that grew */
         buf = g_malloc(cap + 1);
         for (;;) {
             ssize_t r = read(fd, buf + n, cap - n);
