@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -190,6 +191,9 @@ static bool is_delegated(const char *cmd)
 
 int main(int argc, char **argv)
 {
+    /* No core dumps and no ptrace by other processes of this user: a cache hit holds a KS
+     * (the minter does the same for itself; exec resets the flag). */
+    prctl(PR_SET_DUMPABLE, 0);
     struct opts o;
     if (parse_opts(argc, argv, &o) != 0 || (o.cmd == 0 && !o.delegate)) {
         diag_error("usage: kaltura-credential [--config FILE] [--profile NAME] COMMAND "

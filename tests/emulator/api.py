@@ -328,6 +328,18 @@ def _apply_app_token_fields(ctx, tok, obj):
             tok[f] = str(v)
 
 
+# KC_EMU_CANARY=1 (README "Canary tokens"): every token the emulator creates starts with this
+# fixed marker (still 32 lowercase hex digits), so a test can look for leaked tokens anywhere.
+# Kept out of the source as a literal so that a search of the tree does not find itself.
+CANARY_MARKER = "".join(("ca7a", "11ca", "7a11", "c0de"))
+
+
+def new_token_value():
+    if os.environ.get("KC_EMU_CANARY"):
+        return CANARY_MARKER + os.urandom(8).hex()
+    return os.urandom(16).hex()
+
+
 def app_token_add(ctx, a):
     now = ctx.state.now()
     partner = ctx.state.partner(ctx.partner_id)
@@ -335,7 +347,7 @@ def app_token_add(ctx, a):
     _apply_app_token_fields(ctx, tok, a["appToken"])
     alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
     tok.update(id="0_" + "".join(secrets.choice(alphabet) for _ in range(8)),
-               token=os.urandom(16).hex(), partnerId=ctx.partner_id, createdAt=now,
+               token=new_token_value(), partnerId=ctx.partner_id, createdAt=now,
                updatedAt=now, status=APP_TOKEN_ACTIVE)
     if tok["sessionDuration"] is None:  # default: the partner's ks max expiry (§6)
         tok["sessionDuration"] = partner.ks_max_expiry if partner else 86400
