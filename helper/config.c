@@ -258,11 +258,16 @@ char *kc_service_url_normalise(const char *url, bool allow_insecure, char **prot
     g_autofree char *hostport =
         port > 0 ? g_strdup_printf("%s:%d", hostpart, port) : g_strdup(hostpart);
     g_autofree char *path = g_strdup(g_uri_get_path(uri));
-    size_t n = strlen(path);
-    while (n > 0 && path[n - 1] == '/')
-        path[--n] = '\0';
-    if (g_str_has_suffix(path, "/api_v3")) /* people paste the API endpoint */
-        path[n - strlen("/api_v3")] = '\0';
+    /* Trailing slashes and a pasted API endpoint (".../api_v3/"), repeatedly, so that the
+     * result normalises to itself ("https://x////api_v3" gave "https://x///"). */
+    for (size_t n = strlen(path);;) {
+        while (n > 0 && path[n - 1] == '/')
+            path[--n] = '\0';
+        if (!g_str_has_suffix(path, "/api_v3"))
+            break;
+        n -= strlen("/api_v3");
+        path[n] = '\0';
+    }
     if (!printable(path, 1024) || strchr(path, ' '))
         return url_error(error, url, "has a bad path");
     if (protocol)

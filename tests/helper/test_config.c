@@ -129,6 +129,9 @@ static void test_urls(void)
     url("HTTPS://Example.COM:443/", false, "https://example.com", "example.com");
     url("https://example.com/api_v3/", false, "https://example.com", "example.com");
     url("https://example.com/kaltura//", false, "https://example.com/kaltura", "example.com");
+    /* regression (fuzz_config): normalising must be idempotent */
+    url("http://127.0.0.1:8080////api_v3", false, "http://127.0.0.1:8080", "127.0.0.1:8080");
+    url("https://example.com/api_v3/api_v3/", false, "https://example.com", "example.com");
     url("https://localhost:8443", false, "https://localhost:8443", "localhost:8443");
     url("http://127.0.0.1:8080/", false, "http://127.0.0.1:8080", "127.0.0.1:8080");
     url("http://localhost", false, "http://localhost", "localhost");
