@@ -58,16 +58,38 @@ static char *xstrdup(const char *s)
     return d;
 }
 
-/* Mints with the keyring's token; fills out (malloc'd strings, as the cache wants them). */
+/* Mints with the keyring's token; fills out (malloc'd strings, as the cache wants them).
+ * The keyring lookup (a few D-Bus round trips) runs in a thread while the widget KS is fetched:
+ * a cold get costs the longer of the two, not their sum. A keyring failure wins over a network
+ * one (it says what to do), and stops the fetch early. */
 static int mint_fresh(const struct kc_profile *p, struct kc_cache *cache, struct kc_cached_ks *out)
 {
-    GError *e = NULL;
+    GError *e = NULL, *ek = NULL;
     char *token = NULL;
-    if (kc_keyring_lookup(p, &token, &e) != KC_KEYRING_FOUND)
-        return kc_fail(e);
-    struct kc_api *api = kc_api_new(p, &e);
+    bool from_cache = false;
+    char *wks = NULL;
+    struct kc_keyring_pending *kp = kc_keyring_lookup_start(p);
+    /* kc_api_new warns about plain http; that warning must not precede a keyring error (one
+     * line per failure), so such a rare profile waits for the keyring first. */
+    bool overlap = !kc_profile_insecure(p);
+    struct kc_api *api = overlap ? kc_api_new(p, &e) : NULL;
+    if (api) {
+        kc_api_set_cancel(api, kc_keyring_lookup_failed, kp);
+        wks = kc_mint_widget(p, cache, api, &from_cache, &e);
+        kc_api_set_cancel(api, NULL, NULL);
+    }
+    if (kc_keyring_lookup_finish(kp, &token, &ek) != KC_KEYRING_FOUND) {
+        secure_free_str(wks);
+        kc_api_free(api);
+        g_clear_error(&e);
+        return kc_fail(ek);
+    }
+    if (!overlap) {
+        api = kc_api_new(p, &e);
+        wks = api ? kc_mint_widget(p, cache, api, &from_cache, &e) : NULL;
+    }
     struct kc_session s = {0};
-    bool ok = api && kc_mint(p, token, cache, api, &s, &e);
+    bool ok = wks && kc_mint_with_widget(p, token, wks, from_cache, cache, api, &s, &e);
     kc_keyring_free(token);
     kc_api_free(api);
     if (!ok)

@@ -21,7 +21,9 @@ struct kc_api {
     char *service_url;
     int timeout;
     gint64 deadline; /* g_get_monotonic_time() units */
-    char *resp;      /* KC_API_MAX_RESPONSE + 1 bytes, wiped after every call */
+    bool (*cancelled)(void *ctx);
+    void *cancel_ctx;
+    char *resp; /* KC_API_MAX_RESPONSE + 1 bytes, wiped after every call */
     size_t resp_len;
     bool resp_too_big;
     char errbuf[CURL_ERROR_SIZE];
@@ -109,6 +111,21 @@ static void resp_wipe(struct kc_api *a)
     a->resp_too_big = false;
 }
 
+static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    const struct kc_api *a = user;
+    return a->cancelled && a->cancelled(a->cancel_ctx) ? 1 : 0; /* 1: CURLE_ABORTED_BY_CALLBACK */
+}
+
+void kc_api_set_cancel(struct kc_api *a, bool (*cancelled)(void *ctx), void *ctx)
+{
+    a->cancelled = cancelled;
+    a->cancel_ctx = ctx;
+    curl_easy_setopt(a->curl, CURLOPT_NOPROGRESS, cancelled ? 0L : 1L);
+}
+
 struct kc_api *kc_api_new(const struct kc_profile *p, GError **error)
 {
     struct kc_api *a = g_new0(struct kc_api, 1);
@@ -148,6 +165,8 @@ struct kc_api *kc_api_new(const struct kc_profile *p, GError **error)
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
     curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)KC_API_MAX_RESPONSE);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, a);
     return a;
 }
 
@@ -246,7 +265,9 @@ static bool perform(struct kc_api *a, const char *service, const char *action,
         CURLcode rc = curl_easy_perform(a->curl);
         long status = 0;
         curl_easy_getinfo(a->curl, CURLINFO_RESPONSE_CODE, &status);
-        if (attempt < MAX_RETRIES && retryable(rc, status) && remaining_ms(a) > backoff_ms + 100) {
+        bool cancelled = a->cancelled && a->cancelled(a->cancel_ctx);
+        if (attempt < MAX_RETRIES && !cancelled && retryable(rc, status) &&
+            remaining_ms(a) > backoff_ms + 100) {
             g_usleep((gulong)backoff_ms * 1000);
             backoff_ms *= 2;
             continue;

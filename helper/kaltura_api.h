@@ -29,6 +29,10 @@ void kc_session_clear(struct kc_session *s);
 struct kc_api *kc_api_new(const struct kc_profile *p, GError **error);
 void kc_api_free(struct kc_api *a);
 
+/* While cancelled(ctx) returns true, a transfer in progress is abandoned (within about a
+ * second: libcurl's progress callback) and no retry is made. NULL removes the hook. */
+void kc_api_set_cancel(struct kc_api *a, bool (*cancelled)(void *ctx), void *ctx);
+
 /* The Kaltura error code of the last KalturaAPIException, or NULL. */
 const char *kc_api_last_error_code(const struct kc_api *a);
 

@@ -105,6 +105,49 @@ void kc_keyring_free(char *token)
     secret_password_free(token); /* wipes, then frees */
 }
 
+struct kc_keyring_pending {
+    const struct kc_profile *p;
+    GThread *thread;
+    gint state; /* 0 running, 1 found, 2 ended without a token (atomic) */
+    enum kc_keyring_rc rc;
+    char *token;
+    GError *error;
+};
+
+static gpointer lookup_thread(gpointer data)
+{
+    struct kc_keyring_pending *k = data;
+    k->rc = kc_keyring_lookup(k->p, &k->token, &k->error);
+    g_atomic_int_set(&k->state, k->rc == KC_KEYRING_FOUND ? 1 : 2);
+    return NULL;
+}
+
+struct kc_keyring_pending *kc_keyring_lookup_start(const struct kc_profile *p)
+{
+    struct kc_keyring_pending *k = g_new0(struct kc_keyring_pending, 1);
+    k->p = p;
+    k->thread = g_thread_new("kc-keyring", lookup_thread, k);
+    return k;
+}
+
+bool kc_keyring_lookup_failed(void *pending)
+{
+    struct kc_keyring_pending *k = pending;
+    return g_atomic_int_get(&k->state) == 2;
+}
+
+enum kc_keyring_rc kc_keyring_lookup_finish(struct kc_keyring_pending *k, char **token,
+                                            GError **error)
+{
+    g_thread_join(k->thread);
+    enum kc_keyring_rc rc = k->rc;
+    *token = k->token;
+    if (k->error)
+        g_propagate_error(error, k->error);
+    g_free(k);
+    return rc;
+}
+
 bool kc_keyring_store(const struct kc_profile *p, const char *token, GError **error)
 {
     g_autoptr(GError) e = NULL;

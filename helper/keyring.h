@@ -23,6 +23,16 @@ enum kc_keyring_rc {
 enum kc_keyring_rc kc_keyring_lookup(const struct kc_profile *p, char **token, GError **error);
 void kc_keyring_free(char *token);
 
+/* The same lookup in a thread of its own, so that its D-Bus round trips overlap the first API
+ * call of a mint (the widget session needs no token). start never fails; finish waits and
+ * returns what kc_keyring_lookup would have. failed() is true once the lookup has ended without
+ * a token: the caller stops the network work it started meanwhile. */
+struct kc_keyring_pending;
+struct kc_keyring_pending *kc_keyring_lookup_start(const struct kc_profile *p);
+bool kc_keyring_lookup_failed(void *pending);
+enum kc_keyring_rc kc_keyring_lookup_finish(struct kc_keyring_pending *k, char **token,
+                                            GError **error);
+
 /* Stores (replaces) the profile's token. */
 bool kc_keyring_store(const struct kc_profile *p, const char *token, GError **error);
 /* Removes the profile's token; *removed tells whether there was one. */

@@ -30,8 +30,8 @@ void kc_mint_params(const struct kc_profile *p, struct kc_ks_params *out,
 }
 
 /* A widget KS: from the cache, else from the server (and then cached). */
-static char *widget_ks(const struct kc_profile *p, struct kc_cache *cache, struct kc_api *api,
-                       bool *from_cache, GError **error)
+char *kc_mint_widget(const struct kc_profile *p, struct kc_cache *cache, struct kc_api *api,
+                     bool *from_cache, GError **error)
 {
     char *ks = NULL;
     *from_cache = false;
@@ -75,14 +75,11 @@ static bool start_session(const struct kc_profile *p, const char *token, const c
     return ok;
 }
 
-bool kc_mint(const struct kc_profile *p, const char *token, struct kc_cache *cache,
-             struct kc_api *api, struct kc_session *out, GError **error)
+bool kc_mint_with_widget(const struct kc_profile *p, const char *token, char *wks, bool from_cache,
+                         struct kc_cache *cache, struct kc_api *api, struct kc_session *out,
+                         GError **error)
 {
-    bool from_cache;
     memset(out, 0, sizeof *out);
-    char *wks = widget_ks(p, cache, api, &from_cache, error);
-    if (!wks)
-        return false;
     g_autoptr(GError) e = NULL;
     bool ok = start_session(p, token, wks, api, out, &e);
     const char *code = kc_api_last_error_code(api);
@@ -91,7 +88,7 @@ bool kc_mint(const struct kc_profile *p, const char *token, struct kc_cache *cac
         kc_cache_drop_widget(cache, p->service_url, p->partner_id);
         secure_free_str(wks);
         g_clear_error(&e);
-        wks = widget_ks(p, NULL, api, &from_cache, &e);
+        wks = kc_mint_widget(p, NULL, api, &from_cache, &e);
         if (wks) {
             kc_cache_put_widget(cache, p->service_url, p->partner_id, wks,
                                 (long long)time(NULL) + KC_WIDGET_EXPIRY);
@@ -102,4 +99,13 @@ bool kc_mint(const struct kc_profile *p, const char *token, struct kc_cache *cac
     if (!ok)
         g_propagate_error(error, g_steal_pointer(&e));
     return ok;
+}
+
+bool kc_mint(const struct kc_profile *p, const char *token, struct kc_cache *cache,
+             struct kc_api *api, struct kc_session *out, GError **error)
+{
+    bool from_cache;
+    memset(out, 0, sizeof *out);
+    char *wks = kc_mint_widget(p, cache, api, &from_cache, error);
+    return wks && kc_mint_with_widget(p, token, wks, from_cache, cache, api, out, error);
 }

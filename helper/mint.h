@@ -20,6 +20,15 @@
 bool kc_mint(const struct kc_profile *p, const char *token, struct kc_cache *cache,
              struct kc_api *api, struct kc_session *out, GError **error);
 
+/* The two halves of kc_mint, for a caller that overlaps the keyring lookup with the first:
+ * kc_mint_widget gets the widget KS (cached, else from the server, then cached; *from_cache
+ * tells which); kc_mint_with_widget takes it over (wipes and frees it) and finishes the flow. */
+char *kc_mint_widget(const struct kc_profile *p, struct kc_cache *cache, struct kc_api *api,
+                     bool *from_cache, GError **error);
+bool kc_mint_with_widget(const struct kc_profile *p, const char *token, char *wks, bool from_cache,
+                         struct kc_cache *cache, struct kc_api *api, struct kc_session *out,
+                         GError **error);
+
 /* The cache key of everything that shapes p's KS; strings point into p or into buf. */
 struct kc_ks_params_buf {
     char session_type[16];

@@ -63,6 +63,19 @@ class Errors(HelperTest):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertFails(self.get(), 6, "login")
 
+    def test_missing_token_does_not_wait_for_the_network(self):
+        # The keyring lookup overlaps the widget-session request; when it finds no token the
+        # request in flight is abandoned: a hung server must not delay "no token" (PAM maps it to
+        # PAM_IGNORE, and a login must not wait for it).
+        p = self.sb.run("logout")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.config(timeout=20)
+        emu("fault", "hang")
+        t = time.monotonic()
+        p = self.get()
+        self.assertLess(time.monotonic() - t, scaled(5))
+        self.assertFails(p, 6, "login")
+
     # ---- rejected by the server ----
 
     def test_wrong_token(self):
