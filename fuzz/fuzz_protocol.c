@@ -40,8 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (memchr(buf, '\0', size) != NULL || size > KC_PROTO_MAX_INPUT)
         abort();
-    const char *vals[] = {req.protocol, req.host, req.path, req.profile, req.username,
-                          req.password};
+    const char *vals[] = {req.protocol, req.host,     req.path,
+                          req.profile,  req.username, req.password};
     for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++)
         one_line(vals[i]);
     /* write back what survived (values with '\r' cannot be written: skip those) and re-read */
@@ -50,8 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FILE *f = open_memstream(&out, &out_len);
     if (f == NULL)
         abort();
-    static const char *const keys[] = {"protocol", "host", "path", "profile", "username",
-                                       "password"};
+    static const char *const keys[] = {"protocol", "host",     "path",
+                                       "profile",  "username", "password"};
     int writable = 1;
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (vals[i] && kc_proto_write(f, keys[i], vals[i]) != 0)

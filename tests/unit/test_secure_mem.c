@@ -26,13 +26,17 @@ int main(void)
     tap_ok(all_zero(buf, sizeof buf), "secure_wipe zeroes every byte");
     memset(buf, 'K', sizeof buf);
     secure_wipe(buf + 8, 16);
-    tap_ok(buf[7] == 'K' && all_zero(buf + 8, 16) && buf[24] == 'K', "secure_wipe: exactly n bytes");
+    tap_ok(buf[7] == 'K' && all_zero(buf + 8, 16) && buf[24] == 'K',
+           "secure_wipe: exactly n bytes");
     secure_wipe(NULL, 10);
     secure_free_str(NULL);
     tap_ok(1, "NULL is accepted");
 
-    struct kc_cached_ks e = {.ks = strdup("djJ8secret"), .username = strdup("u"),
-                             .protocol = strdup("https"), .host = strdup("h"), .expiry = 42};
+    struct kc_cached_ks e = {.ks = strdup("djJ8secret"),
+                             .username = strdup("u"),
+                             .protocol = strdup("https"),
+                             .host = strdup("h"),
+                             .expiry = 42};
     kc_cached_ks_clear(&e);
     tap_ok(all_zero(&e, sizeof e), "kc_cached_ks_clear: no pointer or expiry left behind");
 
