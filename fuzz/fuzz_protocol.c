@@ -38,7 +38,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(buf);
         return 0;
     }
-    if (memchr(buf, '\0', size) != NULL || size > KC_PROTO_MAX_INPUT)
+    /* the request ends at the first empty line ("\n" or "\r\n"); what follows is never read */
+    size_t end = size;
+    for (size_t i = 0, line = 0; i < size; i++) {
+        if (buf[i] != '\n')
+            continue;
+        if (i == line || (i == line + 1 && buf[line] == '\r')) {
+            end = i;
+            break;
+        }
+        line = i + 1;
+    }
+    if (memchr(buf, '\0', end) != NULL || end > KC_PROTO_MAX_INPUT)
         abort();
     const char *vals[] = {req.protocol, req.host,     req.path,
                           req.profile,  req.username, req.password};
