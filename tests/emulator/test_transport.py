@@ -193,6 +193,12 @@ class Stats(emutest.EmuTestCase):
         self.assertEqual((st["total"], st["connections"]), (2, 1))
         self.assertEqual(st["connections_by_listener"], {"https": 0, "http": 1})
 
+    def test_keep_alive_answers_not_held_by_nagle(self):
+        # Headers and body are two writes; without TCP_NODELAY every answer after the first
+        # on a keep-alive connection waits for the client's delayed ACK (see server.Handler).
+        import server
+        self.assertTrue(server.Handler.disable_nagle_algorithm)
+
     def test_64_concurrent_connections(self):
         n = 80
         barrier = threading.Barrier(n)
