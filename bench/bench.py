@@ -198,6 +198,29 @@ def main():
           f"per batch of 64, {conc['distinct_ks']} distinct KS over {conc['runs'] // 64} batches.  ")
     print(f"Warm get / `/bin/true`: {warm['median'] / true['median']:.2f}x.  ")
     print(f"Helper peak RSS: {max(r['rss'] for r in ours):.1f} MB.")
+    print_floors(emu, url)
+
+
+def print_floors(emu, url):
+    """What the mandated libraries cost alone, measured like the rows above: the floor under
+    any process that mints with them. bench/floor_*.c say what each one does."""
+    floors = os.environ["KC_BENCH_FLOORS"]
+    with open(os.environ["KALTURA_CREDENTIAL_CONFIG"]) as f:
+        tok_id = next(ln.split("=", 1)[1].strip() for ln in f if ln.startswith("app_token_id"))
+    cases = [
+        Case("libcurl alone: one HTTPS POST (`bench/floor_curl.c`)",
+             [os.path.join(floors, "floor_curl"), url, os.environ["KC_EMU_CA"],
+              str(emu.partner_id)], runs=15),
+        Case("libsecret alone: one lookup (`bench/floor_secret.c`)",
+             [os.path.join(floors, "floor_secret"), url, str(emu.partner_id), tok_id], runs=15),
+        Case("`curl --version` (Debian's curl(1), no request)", [shutil.which("curl") or "/usr/bin/curl", "--version"], runs=15),
+    ]
+    print("\nFloors (Debian 12's packages, same harness):\n")
+    print("| program | runs | median ms | peak RSS MB |")
+    print("|---|---:|---:|---:|")
+    for c in cases:
+        r = summary(measure(emu, c))
+        print(f"| {r['name']} | {r['runs']} | {r['median']:.2f} | {r['rss']:.1f} |")
     shutil.rmtree(TMP, ignore_errors=True)
 
 
