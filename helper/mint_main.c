@@ -2,6 +2,7 @@
  * The libc-only frontend execs this program, with the same arguments, whenever it cannot answer
  * from the cache; run directly, it behaves exactly the same. */
 #include <curl/curl.h>
+#include <errno.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "diag.h"
 #include "exit_codes.h"
 #include "kc_config.h"
+#include "secure_mem.h"
 
 static int cmd_store(const struct kc_cli *cli)
 {
@@ -136,6 +138,10 @@ int main(int argc, char **argv)
     prctl(PR_SET_DUMPABLE, 0);
     umask(077);
     setlocale(LC_ALL, "");
+    /* stdout carries the KS: our own buffer, wiped once flushed (stdio's would be left as it
+     * is in memory nobody wipes). */
+    static char out_buf[BUFSIZ]; /* static: stdout refers to it until exit */
+    setvbuf(stdout, out_buf, _IOFBF, sizeof out_buf);
     struct kc_cli cli = {0};
     int early;
     int cmd = parse_global(argc, argv, &cli, &early);
@@ -157,6 +163,11 @@ int main(int argc, char **argv)
         }
         int rc = commands[i].run(&cli);
         curl_global_cleanup();
+        if (fflush(stdout) != 0 && rc == KC_EXIT_OK) {
+            diag_error("cannot write to standard output: %s", strerror(errno));
+            rc = KC_EXIT_INTERNAL;
+        }
+        secure_wipe(out_buf, sizeof out_buf);
         return rc;
     }
     return KC_EXIT_OK; /* an action git may add later: ignore it silently (gitcredentials) */
