@@ -1,11 +1,13 @@
 """Secret hygiene (issue 6), run last (meson priority -100, alone): every emulator of the whole
 suite made canary tokens (KC_EMU_CANARY, tests/emulator/README.md), so after all the other
 tests the marker must be in no file outside a keyring (the build dir with meson-logs/testlog.*,
-/tmp leftovers, $HOME), in no process's argv or environment, and in no core dump. Also: the
-frontend and the minter make themselves non-dumpable while they hold secrets."""
+the run's sandboxes in /tmp, other files in /tmp or $HOME changed during the run), in no
+process's argv or environment, and in no core dump. Also: the frontend and the minter make
+themselves non-dumpable while they hold secrets."""
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -17,22 +19,38 @@ from kchelper import (FRONTEND, MINT, HelperTest, create_token, emu_host, parse_
                       wrapped)
 
 sys.path.insert(0, os.path.join(os.environ.get("KC_SOURCE_ROOT", ""), "tests", "emulator"))
-from api import CANARY_MARKER  # noqa: E402
+from api import CANARY_MARKER, new_token_value  # noqa: E402
 
 MARKER = CANARY_MARKER.encode()
 MAX_FILE = 64 * 1024 * 1024
-RECENT = 6 * 3600  # $HOME: only files changed during a CI run (it also holds toolchains)
 KEYRING_FILE = re.compile(r"(\.keyring|keyring\.file)$")
 CORE_FILE = re.compile(r"^core(\.\d+)?$|\.core$")
+SANDBOX = re.compile(r"^(kc-|pam\.)")  # the tests' temp dirs (mkdtemp prefixes, pam_wrapper)
+# Files written just after the run started may carry a slightly earlier mtime (coarse kernel
+# timestamps, file systems with 1 s or 2 s resolution).
+SLACK = 2.0
 
-
-# Paths outside the project's control on a developer machine (e.g. a terminal's scrollback
-# file in /tmp that shows the marker): KC_HYGIENE_SKIP=PREFIX:PREFIX. CI sets none.
+# A file outside the project's control that changed during the run and quotes the marker
+# (shell history or a terminal's scrollback appended to while the tests ran):
+# KC_HYGIENE_SKIP=PREFIX:PREFIX. CI sets none.
 SKIP_PREFIXES = tuple(p for p in os.environ.get("KC_HYGIENE_SKIP", "").split(":") if p)
 
 
+def run_start():
+    """When this `meson test` run started: the 'run-start' test, which meson runs first and
+    alone (tests/hardening/meson.build), wrote time.time() to KC_RUN_START_FILE."""
+    path = os.environ.get("KC_RUN_START_FILE", "")
+    try:
+        with open(path) as f:
+            return float(f.read()) - SLACK
+    except (OSError, ValueError) as e:
+        raise AssertionError(f"no run start ({e}): run the sweep with its suite, "
+                             "`meson test --suite hardening`") from None
+
+
 def scan_tree(root, since=None, skip=()):
-    """(files holding MARKER, core files) under root; keyring files are skipped."""
+    """(files holding MARKER, core files) under root, only files modified at or after since
+    if given; keyring files are not read, directories in skip not entered."""
     hits, cores = [], []
     for dirpath, dirnames, files in os.walk(root, onerror=lambda e: None):
         dirnames[:] = [d for d in dirnames if os.path.join(dirpath, d) not in skip]
@@ -44,7 +62,7 @@ def scan_tree(root, since=None, skip=()):
                 st = os.lstat(path)
             except OSError:
                 continue
-            if not (0o100000 & st.st_mode) or st.st_mode & 0o170000 != 0o100000:
+            if not stat.S_ISREG(st.st_mode):
                 continue  # regular files only (no fifos, sockets, symlinks)
             if since is not None and st.st_mtime < since:
                 continue
@@ -58,6 +76,31 @@ def scan_tree(root, since=None, skip=()):
                         hits.append(path)
             except OSError:
                 continue
+    return hits, cores
+
+
+def sweep_files(since, build, tmps, home):
+    """(files holding MARKER, core files) that this run can have left: everything in the build
+    dir and in the run's sandboxes (SANDBOX dirs in the temp dirs, changed since the run
+    started), and the files modified since then in the rest of the temp dirs and in home.
+    Older files there are not the run's doing (a developer's notes, an editor's buffer)."""
+    own = [build]
+    for tmp in tmps:
+        for name in os.listdir(tmp):
+            path = os.path.join(tmp, name)
+            try:
+                st = os.lstat(path)
+            except OSError:
+                continue
+            # ctime, unlike mtime, cannot be set back: a sandbox made or changed by this run
+            if SANDBOX.match(name) and stat.S_ISDIR(st.st_mode) and st.st_ctime >= since:
+                own.append(path)
+    skip = set(own) | set(tmps) | {home}  # each root is scanned once, by its own rule
+    hits, cores = [], []
+    for root in own + list(tmps) + [home]:
+        h, c = scan_tree(root, since=None if root in own else since, skip=skip)
+        hits += h
+        cores += c
     return hits, cores
 
 
@@ -76,6 +119,29 @@ def scan_processes():
     return hits
 
 
+# The file sweep's scope, one case each (test_b_sweep_scope): PATH under a fake build dir,
+# temp dir and home holds the canary (a core file: ELF bytes) and was modified AGE seconds
+# after the run started; DIRS 'new' if its directories were made during the run, 'old' if
+# before; FOUND whether the sweep reports it.
+SCOPE_CASES = [
+    # PATH                                DIRS   AGE    FOUND
+    ("build/meson-logs/testlog.txt",        "old", -3600, True),   # the build dir: read whole
+    ("build/tests/core",                    "old", -3600, True),
+    ("tmp/leak.log",                        "new", 5,     True),   # written during the run
+    ("tmp/leak.log",                        "old", 5,     True),
+    ("tmp/core.4242",                       "new", 5,     True),
+    ("tmp/notes/history.txt",               "new", -3600, False),  # older than the run
+    ("tmp/notes/history.txt",               "old", -3600, False),
+    ("tmp/core",                            "old", -3600, False),
+    ("tmp/kc-emu.1/state.json",             "new", -3600, True),   # this run's sandbox: whole
+    ("tmp/pam.1/log",                       "new", -3600, True),
+    ("tmp/kc-emu.1/state.json",             "old", -3600, False),  # an earlier run's sandbox
+    ("tmp/kc-kr.1/keyrings/login.keyring",  "new", 5,     False),  # a keyring: never read
+    ("home/.cache/leak.log",                "old", 5,     True),
+    ("home/.bash_history",                  "old", -3600, False),
+]
+
+
 class Hygiene(HelperTest):
     def test_a_canary_flows_through_the_helper(self):
         """The marker is live: a token made now carries it, and a full login/get/failure cycle
@@ -92,28 +158,44 @@ class Hygiene(HelperTest):
         self.assertEqual(p.returncode, 8, p.stderr)
         self.assertNotIn(MARKER, p.stdout + p.stderr)
 
-    def test_b_scanner_finds_a_planted_canary(self):
-        """The sweep below can fail: a planted file, argv and environment are all found."""
-        d = tempfile.mkdtemp(prefix="kc-plant.")
+    def test_b_sweep_scope(self):
+        """The file sweep below can fail, and reads only what this run can have written: one
+        case of SCOPE_CASES per fake build dir, temp dir and home."""
+        token = new_token_value().encode()  # as the emulator makes them
+        self.assertTrue(token.startswith(MARKER), "KC_EMU_CANARY is not set")
+        for path, dirs, age, found in SCOPE_CASES:
+            with self.subTest(path=path, dirs=dirs, age=age):
+                root = tempfile.mkdtemp(prefix="kc-plant.")
+                try:
+                    since = time.time() - 60  # the tree is made during the run
+                    for d in ("build", "tmp", "home"):
+                        os.mkdir(os.path.join(root, d))
+                    planted = os.path.join(root, path)
+                    os.makedirs(os.path.dirname(planted), exist_ok=True)
+                    is_core = bool(CORE_FILE.search(os.path.basename(path)))
+                    with open(planted, "wb") as f:
+                        f.write(b"\x7fELF" if is_core else b"x" * 1000 + token + b"y")
+                    if dirs == "old":
+                        since = time.time() + 60  # the run starts after the tree was made
+                    os.utime(planted, (since + age, since + age))
+                    got = sweep_files(since, os.path.join(root, "build"),
+                                      [os.path.join(root, "tmp")], os.path.join(root, "home"))
+                    want = [planted] if found else []
+                    self.assertEqual(got, ([], want) if is_core else (want, []))
+                finally:
+                    shutil.rmtree(root)
+
+    def test_b_scanner_finds_a_planted_process(self):
+        """The process sweep below can fail: a planted argv and environment are found."""
+        p = subprocess.Popen(["/usr/bin/python3", "-c", "import time; time.sleep(30)",
+                              CANARY_MARKER], env={"X": CANARY_MARKER, "PATH": "/usr/bin:/bin"})
         try:
-            with open(os.path.join(d, "leak.log"), "wb") as f:
-                f.write(b"x" * 1000 + MARKER + b"y")
-            with open(os.path.join(d, "core"), "wb") as f:
-                f.write(b"\x7fELF")
-            hits, cores = scan_tree(d)
-            self.assertEqual(hits, [os.path.join(d, "leak.log")])
-            self.assertEqual(cores, [os.path.join(d, "core")])
-            p = subprocess.Popen(["/usr/bin/python3", "-c", "import time; time.sleep(30)", CANARY_MARKER],
-                                 env={"X": CANARY_MARKER, "PATH": "/usr/bin:/bin"})
-            try:
-                time.sleep(0.2)
-                found = [h for h in scan_processes() if f"/proc/{p.pid}/" in h]
-                self.assertEqual(sorted(found), [f"/proc/{p.pid}/cmdline", f"/proc/{p.pid}/environ"])
-            finally:
-                p.kill()
-                p.wait()
+            time.sleep(0.2)
+            found = [h for h in scan_processes() if f"/proc/{p.pid}/" in h]
+            self.assertEqual(sorted(found), [f"/proc/{p.pid}/cmdline", f"/proc/{p.pid}/environ"])
         finally:
-            shutil.rmtree(d)
+            p.kill()
+            p.wait()
 
     def test_c_dumpable_off_while_holding_secrets(self):
         """PR_SET_DUMPABLE 0 makes the kernel give the process's /proc files (environ ...) to
@@ -161,14 +243,12 @@ class Hygiene(HelperTest):
         """The sweep: after every other test of the run."""
         self.sb.cleanup()
         build = os.environ["KC_BUILD_ROOT"]
-        home = os.path.expanduser("~")
-        hits, cores = scan_tree(build)
-        h2, c2 = scan_tree("/tmp", skip={build})
-        h3, c3 = scan_tree(home, since=time.time() - RECENT, skip={build, "/tmp"})
+        tmps = sorted({"/tmp", tempfile.gettempdir()})  # the sandboxes follow TMPDIR
+        hits, cores = sweep_files(run_start(), build, tmps, os.path.expanduser("~"))
         procs = scan_processes()
-        self.assertEqual(hits + h2 + h3, [], "canary token in files")
+        self.assertEqual(hits, [], "canary token in files (not this project's? KC_HYGIENE_SKIP)")
         self.assertEqual(procs, [], "canary token in a process's argv/environment")
-        self.assertEqual(cores + c2 + c3, [], "core dumps left behind")
+        self.assertEqual(cores, [], "core dumps left behind")
         for log in ("testlog.txt", "testlog.json"):
             path = os.path.join(build, "meson-logs", log)
             self.assertTrue(os.path.exists(path) or log == "testlog.json", path)
