@@ -20,15 +20,20 @@ static const struct {
 } options[] = {
     {"--service-url", "service_url"},   {"--partner-id", "partner_id"},
     {"--app-token-id", "app_token_id"}, {"--hash", "hash_function"},
-    {"--ca-file", "ca_file"},
+    {"--ca-file", "ca_file"},           {"--user-id", "user_id"},
+    {"--session-type", "session_type"}, {"--expiry", "expiry"},
+    {"--privileges", "privileges"},
 };
-#define N_OPTIONS G_N_ELEMENTS(options)
+/* options[] from here on are written to the config only when given (the others always). */
+#define FIRST_OPTIONAL_KEY 5
+#define N_OPTIONS          G_N_ELEMENTS(options)
 
 static int usage(const char *why)
 {
     diag_error("login: %s; usage: kaltura-credential [--profile NAME] login [--service-url URL] "
                "[--partner-id N] [--app-token-id ID] [--hash sha1|sha256|sha512|md5] "
-               "[--ca-file FILE] [--no-verify]",
+               "[--ca-file FILE] [--user-id ID] [--session-type user|admin] [--expiry SECONDS] "
+               "[--privileges LIST] [--no-verify]",
                why);
     return KC_EXIT_USAGE;
 }
@@ -131,36 +136,68 @@ static char *extra_layer(const char *profile, const char *values[N_OPTIONS])
     return g_key_file_to_data(kf, NULL, NULL);
 }
 
-static int verify(const struct kc_profile *p, const char *token)
+/* Mints one KS with the token (the widget KS it needed is cached like `get` does). */
+static int verify(const struct kc_profile *p, const char *token, struct kc_cache *cache,
+                  struct kc_session *s)
 {
     GError *e = NULL;
-    struct kc_session s = {0};
     struct kc_api *api = kc_api_new(p, &e);
-    bool ok = api && kc_mint(p, token, NULL, api, &s, &e);
+    bool ok = api && kc_mint(p, token, cache, api, s, &e);
     kc_api_free(api);
     if (!ok) {
         g_prefix_error(&e, "login: checking the token failed, nothing was stored: ");
         return kc_fail(e);
     }
-    kc_session_clear(&s);
     return KC_EXIT_OK;
 }
 
-static int save(const struct kc_config *cfg, const struct kc_profile *p, const char *token)
+static int save(const struct kc_config *cfg, const struct kc_profile *p, const char *token,
+                const char *values[N_OPTIONS])
 {
     GError *e = NULL;
     if (!kc_keyring_store(p, token, &e))
         return kc_fail(e);
-    const char *keys[] = {"service_url", "partner_id", "app_token_id", "hash_function", "ca_file"};
-    const char *vals[] = {p->service_url, p->partner_id, p->app_token_id, kc_hash_name(p->hash),
-                          p->ca_file};
-    if (!kc_config_write_profile(cfg->paths.user_file, p->name, keys, vals,
-                                 G_N_ELEMENTS(keys) - (p->ca_file ? 0 : 1), &e)) {
+    const char *keys[N_OPTIONS] = {"service_url", "partner_id", "app_token_id", "hash_function"};
+    const char *vals[N_OPTIONS] = {p->service_url, p->partner_id, p->app_token_id,
+                                   kc_hash_name(p->hash)};
+    size_t n = 4;
+    if (p->ca_file) {
+        keys[n] = "ca_file";
+        vals[n++] = p->ca_file;
+    }
+    for (size_t k = FIRST_OPTIONAL_KEY; k < N_OPTIONS; k++) {
+        if (values[k]) {
+            keys[n] = options[k].key;
+            vals[n++] = values[k];
+        }
+    }
+    if (!kc_config_write_profile(cfg->paths.user_file, p->name, keys, vals, n, &e)) {
         bool removed;
         kc_keyring_clear(p, &removed, NULL); /* keep "nothing stored on failure" */
         return kc_fail(e);
     }
     return KC_EXIT_OK;
+}
+
+/* The profile's cached KS was minted with whatever token was stored before: replace it with
+ * the one the check just minted (the next `get` needs no network), or drop it (--no-verify). */
+static void refresh_cache(const struct kc_profile *p, struct kc_cache *cache, struct kc_session *s)
+{
+    struct kc_ks_params params;
+    struct kc_ks_params_buf pbuf;
+    kc_mint_params(p, &params, &pbuf);
+    if (!s->ks) {
+        kc_cache_drop_ks(cache, &params);
+        return;
+    }
+    struct kc_cached_ks e = {
+        .ks = s->ks,
+        .username = s->user_id && *s->user_id ? s->user_id : p->app_token_id,
+        .protocol = p->protocol,
+        .host = p->host,
+        .expiry = s->expiry,
+    };
+    kc_cache_put_ks(cache, &params, &e);
 }
 
 int kc_cmd_login(const struct kc_cli *cli)
@@ -186,12 +223,18 @@ int kc_cmd_login(const struct kc_cli *cli)
         return usage(why);
     }
     char token[KC_TOKEN_MAX + 2];
+    struct kc_session s = {0};
+    struct kc_cache *cache = p->cache ? kc_cache_open(true) : NULL;
     rc = read_token(p, token, sizeof token);
     if (rc == KC_EXIT_OK && !no_verify)
-        rc = verify(p, token);
+        rc = verify(p, token, cache, &s);
     if (rc == KC_EXIT_OK)
-        rc = save(cfg, p, token);
+        rc = save(cfg, p, token, values);
     secure_wipe(token, sizeof token);
+    if (rc == KC_EXIT_OK && cache)
+        refresh_cache(p, cache, &s);
+    kc_session_clear(&s);
+    kc_cache_close(cache);
     if (rc == KC_EXIT_OK)
         printf("Profile '%s' is set up: App Token %s for partner %s at %s is in the keyring%s.\n",
                p->name, p->app_token_id, p->partner_id, p->service_url,

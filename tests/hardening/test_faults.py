@@ -55,6 +55,9 @@ class Faults(HelperTest):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.sb.write_config(self.sb.profile_config("victim", self.tid, timeout=TIMEOUT) +
                              self.sb.profile_config("other", self.oid))
+        # login left the KS its check minted; the victim's get must go to the network
+        p = self.sb.run("erase", input=b"profile=victim\n\n")
+        self.assertEqual(p.returncode, 0, p.stderr)
         # a cache entry of another profile, and the shared widget KS, exist before the fault
         p = self.get("other")
         self.assertEqual(p.returncode, 0, p.stderr)

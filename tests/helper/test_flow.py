@@ -79,8 +79,8 @@ class Flow(HelperTest):
 
     def test_cache_false(self):
         tid, tok = create_token()
-        self.sb.login(tid, tok)
         self.sb.write_config(self.sb.profile_config("default", tid, cache="false"))
+        self.sb.run("login", input=(tok + "\n").encode())
         ks1 = self.assertKs(self.get(), tid)
         ks2 = self.assertKs(self.get(), tid)
         self.assertNotEqual(ks1, ks2)

@@ -44,6 +44,7 @@ class Keyring(HelperTest):
     def test_c_no_secret_service(self):
         tid, tok = create_token()
         self.sb.login(tid, tok)
+        self.sb.run("erase", input=b"\n")  # no cached KS: the token is needed
         env = dict(self.sb.env)
         del env["DBUS_SESSION_BUS_ADDRESS"]
         p = subprocess.run(wrapped([FRONTEND, "get"]), input=GET % emu_host().encode(),
