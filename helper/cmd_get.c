@@ -11,6 +11,7 @@
 #include "keyring.h"
 #include "mint.h"
 #include "secure_mem.h"
+#include "widget_worker.h"
 
 int kc_fail(GError *error)
 {
@@ -59,26 +60,28 @@ static char *xstrdup(const char *s)
 }
 
 /* Mints with the keyring's token; fills out (malloc'd strings, as the cache wants them).
- * The keyring lookup (a few D-Bus round trips) runs in a thread while the widget KS is fetched:
- * a cold get costs the longer of the two, not their sum. A keyring failure wins over a network
- * one (it says what to do), and stops the fetch early. */
+ * The widget KS needs no token, so a worker thread fetches it while the keyring is read here
+ * (libsecret's sync API stays on the main thread): a cold get costs the longer of the two, not
+ * their sum. A keyring failure wins over a network one (it says what to do), and stops the
+ * fetch early. */
 static int mint_fresh(const struct kc_profile *p, struct kc_cache *cache, struct kc_cached_ks *out)
 {
     GError *e = NULL, *ek = NULL;
     char *token = NULL;
     bool from_cache = false;
     char *wks = NULL;
-    struct kc_keyring_pending *kp = kc_keyring_lookup_start(p);
     /* kc_api_new warns about plain http; that warning must not precede a keyring error (one
      * line per failure), so such a rare profile waits for the keyring first. */
     bool overlap = !kc_profile_insecure(p);
     struct kc_api *api = overlap ? kc_api_new(p, &e) : NULL;
-    if (api) {
-        kc_api_set_cancel(api, kc_keyring_lookup_failed, kp);
-        wks = kc_mint_widget(p, cache, api, &from_cache, &e);
-        kc_api_set_cancel(api, NULL, NULL);
+    struct kc_widget_job *job = api ? kc_widget_job_start(p, cache, api) : NULL;
+    bool found = kc_keyring_lookup(p, &token, &ek) == KC_KEYRING_FOUND;
+    if (job) { /* api and cache are ours again once the worker is joined */
+        if (!found)
+            kc_widget_job_stop(job);
+        wks = kc_widget_job_finish(job, &from_cache, &e);
     }
-    if (kc_keyring_lookup_finish(kp, &token, &ek) != KC_KEYRING_FOUND) {
+    if (!found) {
         secure_free_str(wks);
         kc_api_free(api);
         g_clear_error(&e);

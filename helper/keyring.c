@@ -4,6 +4,7 @@
 #include <libsecret/secret.h>
 #include <string.h>
 
+#include "cancel_timer.h"
 #include "exit_codes.h"
 
 static const SecretSchema schema = {
@@ -41,19 +42,19 @@ static void unavailable(GError **error, const char *what, const GError *e)
 
 /* After a lookup that found nothing: is that because the item sits in a locked collection?
  * (libsecret reports both cases as NULL without an error: testing.md §1.) */
-static bool keyring_locked(const struct kc_profile *p)
+static bool keyring_locked(const struct kc_profile *p, GCancellable *cancel)
 {
     const char *backend = g_getenv("SECRET_BACKEND");
     if (backend && strcmp(backend, "file") == 0)
         return false; /* no collections: a wrong file password simply hides items */
-    g_autoptr(SecretService) svc = secret_service_get_sync(SECRET_SERVICE_NONE, NULL, NULL);
+    g_autoptr(SecretService) svc = secret_service_get_sync(SECRET_SERVICE_NONE, cancel, NULL);
     if (!svc)
         return false;
     g_autoptr(GHashTable) attrs = g_hash_table_new(g_str_hash, g_str_equal);
     g_hash_table_insert(attrs, "service_url", p->service_url);
     g_hash_table_insert(attrs, "partner_id", p->partner_id);
     g_hash_table_insert(attrs, "app_token_id", p->app_token_id);
-    GList *items = secret_service_search_sync(svc, &schema, attrs, SECRET_SEARCH_ALL, NULL, NULL);
+    GList *items = secret_service_search_sync(svc, &schema, attrs, SECRET_SEARCH_ALL, cancel, NULL);
     bool locked = false;
     for (GList *l = items; l; l = l->next)
         locked = locked || secret_item_get_locked(l->data);
@@ -61,22 +62,23 @@ static bool keyring_locked(const struct kc_profile *p)
     if (locked)
         return true;
     g_autoptr(SecretCollection) coll = secret_collection_for_alias_sync(
-        svc, SECRET_COLLECTION_DEFAULT, SECRET_COLLECTION_NONE, NULL, NULL);
+        svc, SECRET_COLLECTION_DEFAULT, SECRET_COLLECTION_NONE, cancel, NULL);
     return coll && secret_collection_get_locked(coll);
 }
 
-enum kc_keyring_rc kc_keyring_lookup(const struct kc_profile *p, char **token, GError **error)
+/* The lookup proper; every D-Bus call in it is abandoned once cancel is cancelled. */
+static enum kc_keyring_rc lookup(const struct kc_profile *p, GCancellable *cancel, char **token,
+                                 GError **error)
 {
     g_autoptr(GError) e = NULL;
-    *token = NULL;
-    char *t = secret_password_lookup_sync(&schema, NULL, &e, ATTRS(p));
+    char *t = secret_password_lookup_sync(&schema, cancel, &e, ATTRS(p));
     if (e) {
         kc_keyring_free(t);
         unavailable(error, "read", e);
         return KC_KEYRING_UNAVAILABLE;
     }
     if (!t) {
-        if (keyring_locked(p)) {
+        if (keyring_locked(p, cancel)) {
             g_set_error(error, KC_ERROR, KC_EXIT_KEYRING,
                         "the keyring is locked; unlock it (log in to the desktop, or "
                         "`gnome-keyring-daemon --unlock`) and try again");
@@ -100,52 +102,32 @@ enum kc_keyring_rc kc_keyring_lookup(const struct kc_profile *p, char **token, G
     return KC_KEYRING_FOUND;
 }
 
+enum kc_keyring_rc kc_keyring_lookup(const struct kc_profile *p, char **token, GError **error)
+{
+    *token = NULL;
+    g_autoptr(GCancellable) cancel = g_cancellable_new();
+    struct kc_cancel_timer *timer = kc_cancel_timer_start(cancel, p->timeout);
+    g_autoptr(GError) e = NULL;
+    enum kc_keyring_rc rc = lookup(p, cancel, token, &e);
+    /* A token that arrived is used even if the deadline passed meanwhile; any other outcome
+     * after the deadline (cancelled calls look like "unavailable" or "not found") is the
+     * timeout. */
+    if (kc_cancel_timer_stop(timer) && rc != KC_KEYRING_FOUND) {
+        g_set_error(error, KC_ERROR, KC_EXIT_KEYRING,
+                    "the keyring did not answer within %d s (the profile's timeout); is the "
+                    "Secret Service (gnome-keyring, KeePassXC ...) hung? Restart it, or raise "
+                    "timeout",
+                    p->timeout);
+        return KC_KEYRING_UNAVAILABLE;
+    }
+    if (e)
+        g_propagate_error(error, g_steal_pointer(&e));
+    return rc;
+}
+
 void kc_keyring_free(char *token)
 {
     secret_password_free(token); /* wipes, then frees */
-}
-
-struct kc_keyring_pending {
-    const struct kc_profile *p;
-    GThread *thread;
-    gint state; /* 0 running, 1 found, 2 ended without a token (atomic) */
-    enum kc_keyring_rc rc;
-    char *token;
-    GError *error;
-};
-
-static gpointer lookup_thread(gpointer data)
-{
-    struct kc_keyring_pending *k = data;
-    k->rc = kc_keyring_lookup(k->p, &k->token, &k->error);
-    g_atomic_int_set(&k->state, k->rc == KC_KEYRING_FOUND ? 1 : 2);
-    return NULL;
-}
-
-struct kc_keyring_pending *kc_keyring_lookup_start(const struct kc_profile *p)
-{
-    struct kc_keyring_pending *k = g_new0(struct kc_keyring_pending, 1);
-    k->p = p;
-    k->thread = g_thread_new("kc-keyring", lookup_thread, k);
-    return k;
-}
-
-bool kc_keyring_lookup_failed(void *pending)
-{
-    struct kc_keyring_pending *k = pending;
-    return g_atomic_int_get(&k->state) == 2;
-}
-
-enum kc_keyring_rc kc_keyring_lookup_finish(struct kc_keyring_pending *k, char **token,
-                                            GError **error)
-{
-    g_thread_join(k->thread);
-    enum kc_keyring_rc rc = k->rc;
-    *token = k->token;
-    if (k->error)
-        g_propagate_error(error, k->error);
-    g_free(k);
-    return rc;
 }
 
 bool kc_keyring_store(const struct kc_profile *p, const char *token, GError **error)

@@ -13,25 +13,16 @@ enum kc_keyring_rc {
     KC_KEYRING_FOUND,
     KC_KEYRING_NOT_FOUND,   /* error: KC_EXIT_NO_TOKEN */
     KC_KEYRING_LOCKED,      /* error: KC_EXIT_KEYRING */
-    KC_KEYRING_UNAVAILABLE, /* no Secret Service, D-Bus error; error: KC_EXIT_KEYRING */
+    KC_KEYRING_UNAVAILABLE, /* no Secret Service, D-Bus error, timeout; error: KC_EXIT_KEYRING */
 };
 
 #define KC_TOKEN_MAX 4096
 
-/* Looks the profile's token up. On FOUND *token is set: release it with kc_keyring_free.
- * Otherwise error is set with a one-line message saying what to do. */
+/* Looks the profile's token up, waiting at most p->timeout seconds for the Secret Service
+ * (after that: UNAVAILABLE, a message naming the timeout). On FOUND *token is set: release it
+ * with kc_keyring_free. Otherwise error is set with a one-line message saying what to do. */
 enum kc_keyring_rc kc_keyring_lookup(const struct kc_profile *p, char **token, GError **error);
 void kc_keyring_free(char *token);
-
-/* The same lookup in a thread of its own, so that its D-Bus round trips overlap the first API
- * call of a mint (the widget session needs no token). start never fails; finish waits and
- * returns what kc_keyring_lookup would have. failed() is true once the lookup has ended without
- * a token: the caller stops the network work it started meanwhile. */
-struct kc_keyring_pending;
-struct kc_keyring_pending *kc_keyring_lookup_start(const struct kc_profile *p);
-bool kc_keyring_lookup_failed(void *pending);
-enum kc_keyring_rc kc_keyring_lookup_finish(struct kc_keyring_pending *k, char **token,
-                                            GError **error);
 
 /* Stores (replaces) the profile's token. */
 bool kc_keyring_store(const struct kc_profile *p, const char *token, GError **error);

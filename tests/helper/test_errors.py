@@ -4,9 +4,12 @@ import os
 import time
 
 import taptest
-from kchelper import HelperTest, create_token, emu, emu_host, emu_url, scaled
+from kchelper import HelperTest, create_token, emu, emu_host, emu_partner, emu_url, scaled
 
 GET = b"protocol=https\nhost=%s\n\n"
+# A short `timeout` for the network deadline tests. It bounds the keyring lookup too, and under
+# valgrind libsecret's file backend alone takes about 2 s to derive its key: scaled there.
+SHORT = round(scaled(2))
 
 
 class Errors(HelperTest):
@@ -76,6 +79,13 @@ class Errors(HelperTest):
         self.assertLess(time.monotonic() - t, scaled(5))
         self.assertFails(p, 6, "login")
 
+    def test_missing_token_before_plain_http_warning(self):
+        # A profile with allow_insecure on a remote host warns when it uses the network; it
+        # reads the keyring first, so "no token" stays the only line (no warning before it).
+        self.sb.write_config("[ins]\nservice_url = http://kc-test.invalid\nallow_insecure = true\n"
+                             f"partner_id = {emu_partner()}\napp_token_id = 0_zzzzzzzz\n")
+        self.assertFails(self.sb.run("--profile", "ins", "ks"), 6, "login")
+
     # ---- rejected by the server ----
 
     def test_wrong_token(self):
@@ -130,15 +140,15 @@ class Errors(HelperTest):
         self.assertFails(p, 9, "TLS")
 
     def test_timeout(self):
-        self.config(timeout=2)
+        self.config(timeout=SHORT)
         emu("fault", "hang")
         t = time.monotonic()
         p = self.get()
         self.assertLess(time.monotonic() - t, scaled(6))
-        self.assertFails(p, 9, "2 s")
+        self.assertFails(p, 9, f"{SHORT} s")
 
     def test_slow_drip_hits_deadline(self):
-        self.config(timeout=2)
+        self.config(timeout=SHORT)
         emu("fault", "slow_drip")
         t = time.monotonic()
         self.assertFails(self.get(), 9)

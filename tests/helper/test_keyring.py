@@ -1,17 +1,34 @@
 """Against a real gnome-keyring on a private session bus (tests/lib/with-keyring.sh): the item,
-no-token, no Secret Service, login failure storing nothing, and a locked keyring (last: a
-collection locked in a session cannot be unlocked again in it)."""
+no-token, no Secret Service, login failure storing nothing, a hung Secret Service (the lookup
+gives up at `timeout`), and a locked keyring (last: a collection locked in a session cannot be
+unlocked again in it)."""
 import os
+import signal
 import subprocess
+import time
 
 import taptest
-from kchelper import FRONTEND, HelperTest, create_token, emu_host, scaled, wrapped
+from kchelper import FRONTEND, WRAP, HelperTest, create_token, emu_host, scaled, wrapped
 
 GET = b"protocol=https\nhost=%s\n\n"
 
 
 def secret_tool(*args):
     return subprocess.run(["secret-tool", *args], capture_output=True, timeout=30)
+
+
+def secret_service_pid():
+    """The pid of the process owning org.freedesktop.secrets on this test's own session bus
+    (with-keyring.sh's gnome-keyring-daemon), asked of that bus: never another sandbox's."""
+    p = subprocess.run(["gdbus", "call", "--session", "--dest", "org.freedesktop.DBus",
+                        "--object-path", "/org/freedesktop/DBus", "--method",
+                        "org.freedesktop.DBus.GetConnectionUnixProcessID",
+                        "org.freedesktop.secrets"],
+                       check=True, capture_output=True, text=True, timeout=30)
+    pid = int(p.stdout.strip().strip("(),").split()[-1])  # "(uint32 1234,)"
+    with open(f"/proc/{pid}/comm") as f:
+        assert f.read().strip().startswith("gnome-keyring"), pid
+    return pid
 
 
 class Keyring(HelperTest):
@@ -50,6 +67,33 @@ class Keyring(HelperTest):
         p = subprocess.run(wrapped([FRONTEND, "get"]), input=GET % emu_host().encode(),
                            capture_output=True, env=env, timeout=scaled(60))
         self.assertFails(p, 7, "Secret Service")
+
+    def test_y_hung_keyring_times_out(self):
+        # A Secret Service that accepts the D-Bus call but never answers (here: stopped) must
+        # not hold get up for the bus's 25 s default: the lookup gives up after `timeout`.
+        tid, tok = create_token()
+        p = self.sb.login(tid, tok)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.sb.write_config(self.sb.profile_config("default", tid, timeout=2))
+        self.sb.run("erase", input=b"\n")  # cold cache: the token is needed
+        pid = secret_service_pid()
+        # 10 s bounds the process (a regression fails instead of hanging); valgrind's start-up
+        # of the frontend and the minter gets its own margin, still below 25 s.
+        limit = 10 + (10 if WRAP else 0)
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            t = time.monotonic()
+            p = subprocess.run(wrapped([FRONTEND, "get"]), input=GET % emu_host().encode(),
+                               capture_output=True, env=self.sb.env, timeout=limit)
+            took = time.monotonic() - t
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        self.assertFails(p, 7, "did not answer within 2 s", "timeout")
+        self.assertLess(took, limit)
+        # The daemon answers again and the token is intact (default timeout: under valgrind
+        # the two API calls alone may take longer than 2 s).
+        self.sb.write_config(self.sb.profile_config("default", tid))
+        self.assertKs(self.get(), tid)
 
     def test_z_locked_keyring(self):
         tid, tok = create_token()
