@@ -72,7 +72,7 @@ static char *mint_path(void)
  * secret in argv or the environment. */
 static int feed_request(const char *raw, size_t len)
 {
-    int fd = memfd_create("kaltura-credential-request", MFD_CLOEXEC);
+    int fd = memfd_create(KC_FED_REQUEST_NAME, MFD_CLOEXEC);
     if (fd < 0)
         return -1;
     size_t off = 0;

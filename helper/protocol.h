@@ -16,6 +16,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* The memfd in which the frontend hands a request it already read to the minter's stdin. */
+#define KC_FED_REQUEST_NAME "kaltura-credential-request"
+
 #define KC_PROTO_MAX_LINE 65535
 /* A whole request read by kc_request_read_fd is capped too (memory bound). */
 #define KC_PROTO_MAX_INPUT (4u * 1024 * 1024)

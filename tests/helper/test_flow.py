@@ -112,6 +112,35 @@ class Flow(HelperTest):
         self.assertEqual(len({o for o, _ in outs}), 1, "all got the same KS")
         self.assertEqual(stats()["requests"].get("apptoken.startsession"), 1)
 
+    def test_fed_request_is_emptied_once_read(self):
+        # The frontend hands the request over in a memfd that stays the minter's stdin while it
+        # waits on the network; once read, it must be empty (erase's password= could be in it).
+        tid, tok = create_token()
+        self.sb.login(tid, tok)
+        self.sb.run("erase", input=b"\n")
+        emu("latency", 3000)
+        proc = subprocess.Popen(wrapped([FRONTEND, "get"]), stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.sb.env)
+        proc.stdin.write(GET % emu_host().encode())
+        proc.stdin.close()
+        proc.stdin = None  # communicate() below must not touch it again
+        fd0, seen = f"/proc/{proc.pid}/fd/0", None
+        deadline = time.monotonic() + scaled(10)
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                if os.readlink(fd0).startswith("/memfd:kaltura-credential-request"):
+                    seen = os.stat(fd0).st_size
+                    if seen == 0:
+                        break
+            except OSError:
+                pass
+            time.sleep(0.01)
+        still_running = proc.poll() is None
+        out, err = proc.communicate(timeout=scaled(60))
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertEqual(seen, 0, "the fed request stays in the minter's stdin")
+        self.assertTrue(still_running, "the minter ended before its stdin was seen")
+
     def test_session_parameters(self):
         tid, tok = create_token()
         self.sb.login(tid, tok)
