@@ -115,7 +115,7 @@ static int mint_fresh(const struct kc_profile *p, struct kc_cache *cache, struct
     if (!ok)
         return kc_fail(e);
     out->ks = xstrdup(s.ks);
-    out->username = xstrdup(s.user_id && *s.user_id ? s.user_id : p->app_token_id);
+    out->username = xstrdup(kc_session_username(p, &s));
     out->protocol = xstrdup(p->protocol);
     out->host = xstrdup(p->host);
     out->expiry = s.expiry;

@@ -192,7 +192,7 @@ static void refresh_cache(const struct kc_profile *p, struct kc_cache *cache, st
     }
     struct kc_cached_ks e = {
         .ks = s->ks,
-        .username = s->user_id && *s->user_id ? s->user_id : p->app_token_id,
+        .username = (char *)kc_session_username(p, s),
         .protocol = p->protocol,
         .host = p->host,
         .expiry = s->expiry,

@@ -109,3 +109,8 @@ bool kc_mint(const struct kc_profile *p, const char *token, struct kc_cache *cac
     char *wks = kc_mint_widget(p, cache, api, &from_cache, error);
     return wks && kc_mint_with_widget(p, token, wks, from_cache, cache, api, out, error);
 }
+
+const char *kc_session_username(const struct kc_profile *p, const struct kc_session *s)
+{
+    return s->user_id && *s->user_id ? s->user_id : p->app_token_id;
+}

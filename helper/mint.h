@@ -37,4 +37,7 @@ struct kc_ks_params_buf {
 void kc_mint_params(const struct kc_profile *p, struct kc_ks_params *out,
                     struct kc_ks_params_buf *buf);
 
+/* The username `get` prints with a KS: the session's user id, else the App Token id. */
+const char *kc_session_username(const struct kc_profile *p, const struct kc_session *s);
+
 #endif
