@@ -328,15 +328,35 @@ def _apply_app_token_fields(ctx, tok, obj):
             tok[f] = str(v)
 
 
-# KC_EMU_CANARY=1 (README "Canary tokens"): every token the emulator creates starts with this
-# fixed marker (still 32 lowercase hex digits), so a test can look for leaked tokens anywhere.
-# Kept out of the source as a literal so that a search of the tree does not find itself.
-CANARY_MARKER = "".join(("ca7a", "11ca", "7a11", "c0de"))
+# KC_EMU_CANARY (README "Canary tokens"): every token the emulator creates starts with a marker
+# (still 32 lowercase hex digits in all), so a test can look for leaked tokens anywhere. The
+# marker belongs to one test run: derived from the run's start record (KC_RUN_START_FILE, written
+# by the 'run-start' test) and its build dir, so a second run on the same machine (another
+# clone, a benchmark) makes tokens with another marker, and its processes and files can neither
+# fail this run's hygiene sweep nor be mistaken for this run's. Kept out of the source as a
+# literal so that a search of the tree does not find itself.
+CANARY_PREFIX = "".join(("ca7a", "11"))
+
+
+def canary_marker(environ=None):
+    """The 16-hex-digit marker of this run's tokens (see above). KC_EMU_CANARY may also name
+    it outright (16 lowercase hex digits)."""
+    env = os.environ if environ is None else environ
+    given = env.get("KC_EMU_CANARY", "")
+    if re.fullmatch(r"[0-9a-f]{16}", given):
+        return given
+    seed = "kc-canary\0" + env.get("KC_BUILD_ROOT", "") + "\0"
+    try:
+        with open(env.get("KC_RUN_START_FILE", ""), encoding="ascii") as f:
+            seed += f.read()
+    except (OSError, ValueError):
+        pass
+    return CANARY_PREFIX + hashlib.sha256(seed.encode()).hexdigest()[:16 - len(CANARY_PREFIX)]
 
 
 def new_token_value():
     if os.environ.get("KC_EMU_CANARY"):
-        return CANARY_MARKER + os.urandom(8).hex()
+        return canary_marker() + os.urandom(8).hex()
     return os.urandom(16).hex()
 
 

@@ -1,9 +1,11 @@
-"""Secret hygiene (issue 6), run last (meson priority -100, alone): every emulator of the whole
-suite made canary tokens (KC_EMU_CANARY, tests/emulator/README.md), so after all the other
-tests the marker must be in no file outside a keyring (the build dir with meson-logs/testlog.*,
-the run's sandboxes in /tmp, other files in /tmp or $HOME changed during the run), in no
-process's argv or environment, and in no core dump. Also: the frontend and the minter make
-themselves non-dumpable while they hold secrets."""
+"""Secret hygiene, run last (meson priority -100, alone): every emulator of the whole suite made
+canary tokens (KC_EMU_CANARY, tests/emulator/README.md) carrying this run's marker, so after
+all the other tests the marker must be in no file outside a keyring (the build dir with
+meson-logs/testlog.*, the run's sandboxes in /tmp, other files in /tmp or $HOME changed during
+the run), in the argv or environment of no process started during the run, and in no core
+dump. The marker is this run's own (api.canary_marker): a second test run or a benchmark on the
+same machine marks its tokens differently, so it can neither fail this sweep nor hide in it.
+Also: the frontend and the minter make themselves non-dumpable while they hold secrets."""
 import os
 import re
 import shutil
@@ -19,8 +21,9 @@ from kchelper import (FRONTEND, MINT, HelperTest, create_token, emu_host, parse_
                       wrapped)
 
 sys.path.insert(0, os.path.join(os.environ.get("KC_SOURCE_ROOT", ""), "tests", "emulator"))
-from api import CANARY_MARKER, new_token_value  # noqa: E402
+from api import canary_marker, new_token_value  # noqa: E402
 
+CANARY_MARKER = canary_marker()
 MARKER = CANARY_MARKER.encode()
 MAX_FILE = 64 * 1024 * 1024
 KEYRING_FILE = re.compile(r"(\.keyring|keyring\.file)$")
@@ -104,10 +107,35 @@ def sweep_files(since, build, tmps, home):
     return hits, cores
 
 
-def scan_processes():
+def boot_time():
+    with open("/proc/stat") as f:
+        for line in f:
+            if line.startswith("btime "):
+                return int(line.split()[1])
+    raise AssertionError("no btime in /proc/stat")
+
+
+def process_start(pid, btime, hz=os.sysconf("SC_CLK_TCK")):
+    """When pid started (Unix time), from field 22 of /proc/PID/stat; None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return btime + int(fields[19]) / hz  # fields[0] is field 3 (state)
+
+
+def scan_processes(since):
+    """/proc/PID/{cmdline,environ} holding MARKER, of the processes started at or after since:
+    argv and the environment are fixed at exec, so an older process cannot hold this run's
+    tokens there (and another run's processes carry another marker)."""
     hits = []
+    btime = boot_time()
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
+            continue
+        started = process_start(pid, btime)
+        if started is None or started < since - 1:  # btime has 1 s resolution
             continue
         for what in ("cmdline", "environ"):
             try:
@@ -186,16 +214,30 @@ class Hygiene(HelperTest):
                     shutil.rmtree(root)
 
     def test_b_scanner_finds_a_planted_process(self):
-        """The process sweep below can fail: a planted argv and environment are found."""
+        """The process sweep below can fail: a planted argv and environment are found; and it
+        reads only processes of this run: the same process counts as older than a run that
+        started after it, and another run's marker is not this run's."""
+        other = canary_marker({"KC_EMU_CANARY": "1", "KC_BUILD_ROOT": "/elsewhere/build"})
+        self.assertNotEqual(other, CANARY_MARKER)
         p = subprocess.Popen(["/usr/bin/python3", "-c", "import time; time.sleep(30)",
                               CANARY_MARKER], env={"X": CANARY_MARKER, "PATH": "/usr/bin:/bin"})
+        q = subprocess.Popen(["/usr/bin/python3", "-c", "import time; time.sleep(30)", other],
+                             env={"X": other, "PATH": "/usr/bin:/bin"})
         try:
-            time.sleep(0.2)
-            found = [h for h in scan_processes() if f"/proc/{p.pid}/" in h]
+            for _ in range(200):  # until p has exec'd python (its argv is in place)
+                with open(f"/proc/{p.pid}/cmdline", "rb") as f:
+                    if MARKER in f.read():
+                        break
+                time.sleep(0.01)
+            now = time.time()
+            found = [h for h in scan_processes(now - 60) if f"/proc/{p.pid}/" in h]
             self.assertEqual(sorted(found), [f"/proc/{p.pid}/cmdline", f"/proc/{p.pid}/environ"])
+            self.assertEqual([h for h in scan_processes(now - 60) if f"/proc/{q.pid}/" in h], [])
+            self.assertEqual([h for h in scan_processes(now + 60) if f"/proc/{p.pid}/" in h], [])
         finally:
-            p.kill()
-            p.wait()
+            for x in (p, q):
+                x.kill()
+                x.wait()
 
     def test_c_dumpable_off_while_holding_secrets(self):
         """PR_SET_DUMPABLE 0 makes the kernel give the process's /proc files (environ ...) to
@@ -244,8 +286,9 @@ class Hygiene(HelperTest):
         self.sb.cleanup()
         build = os.environ["KC_BUILD_ROOT"]
         tmps = sorted({"/tmp", tempfile.gettempdir()})  # the sandboxes follow TMPDIR
-        hits, cores = sweep_files(run_start(), build, tmps, os.path.expanduser("~"))
-        procs = scan_processes()
+        since = run_start()
+        hits, cores = sweep_files(since, build, tmps, os.path.expanduser("~"))
+        procs = scan_processes(since)
         self.assertEqual(hits, [], "canary token in files (not this project's? KC_HYGIENE_SKIP)")
         self.assertEqual(procs, [], "canary token in a process's argv/environment")
         self.assertEqual(cores, [], "core dumps left behind")

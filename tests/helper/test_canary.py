@@ -1,12 +1,18 @@
 """The App Token (a canary: the emulator's random token) and the KS never show up where they do
 not belong: stdout/stderr of any command, the config file, and /proc/<pid>/cmdline and environ
-of every process started while a slow mint runs (emulator latency)."""
+of every process started while a slow mint runs (emulator latency).
+
+Every sampled command must really mint: `login` leaves a fresh KS in the cache, and a cache hit
+never starts the minter, so each `get`/`ks` below runs after an `erase` and asserts from the
+emulator's counters that it called appToken.startSession. Without that, the test could pass
+without ever watching the code that holds the token."""
 import os
 import subprocess
 import time
 
 import taptest
-from kchelper import FRONTEND, MINT, HelperTest, create_token, emu, emu_host, parse_output, wrapped
+from kchelper import (FRONTEND, MINT, HelperTest, create_token, emu, emu_host, parse_output,
+                      stats, wrapped)
 
 GET = b"protocol=https\nhost=%s\n\n"
 
@@ -44,7 +50,9 @@ def proc_blobs(pid):
 
 class Canary(HelperTest):
     def sample_while_running(self, args, stdin, secrets):
-        """Run args with emulator latency; sample /proc of it and its children until it ends."""
+        """Run args with emulator latency; sample /proc of it and its children until it ends.
+        It must mint (call appToken.startSession once): a run that does not is a test error."""
+        before = stats()["requests"].get("apptoken.startsession", 0)
         emu("latency", 700)
         p = subprocess.Popen(wrapped(args), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, env=self.sb.env)
@@ -62,6 +70,8 @@ class Canary(HelperTest):
             time.sleep(0.02)
         out, err = p.stdout.read(), p.stderr.read()
         emu("latency", 0)
+        minted = stats()["requests"].get("apptoken.startsession", 0) - before
+        self.assertEqual(minted, 1, f"{args[1:]} did not mint (a cache hit?): nothing was watched")
         self.assertGreater(samples, 0)
         self.assertGreater(seen_mint, 0, "the minter was sampled while it ran")
         return p.returncode, out, err
@@ -76,7 +86,8 @@ class Canary(HelperTest):
              os.environ["KC_EMU_CA"]], (tok + "\n").encode(), [tok])
         self.assertEqual(rc, 0, err)
         outputs += [out, err]
-        # get, sampled while it mints
+        # get, sampled while it mints: login cached its KS, so forget it first
+        self.assertEqual(self.sb.run("erase", input=b"\n").returncode, 0)
         rc, out, err = self.sample_while_running([FRONTEND, "get"],
                                                  GET % emu_host().encode(), [tok])
         self.assertEqual(rc, 0, err)
