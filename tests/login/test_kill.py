@@ -9,6 +9,7 @@ import subprocess
 import sys
 import unittest
 
+import loginlab
 import sysstate
 import taptest
 from loginlab import process_alive, read_until, wait_for
@@ -17,8 +18,10 @@ HOLD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hold_lab.py")
 
 
 def pam_snapshot():
+    """The PAM files a lab edits (other files of /etc/pam.d may change meanwhile: another
+    program's package installation runs pam-auth-update)."""
     out = {}
-    for name in sorted(os.listdir(sysstate.PAM_DIR)):
+    for name in loginlab.SYSTEM_SERVICES:
         path = os.path.join(sysstate.PAM_DIR, name)
         with open(path, "rb") as f:
             out[name] = (hashlib.sha256(f.read()).hexdigest(), os.stat(path).st_mode)
@@ -26,9 +29,18 @@ def pam_snapshot():
 
 
 def machine():
-    """What a lab changes: /etc/pam.d (names, contents, modes), users, /dev/log."""
-    return {"pam": pam_snapshot(), "users": sorted(p.pw_name for p in pwd.getpwall()),
-            "devlog": os.path.lexists("/dev/log")}
+    """What a lab changes that was there before it: its PAM files (contents, modes) and
+    /dev/log."""
+    return {"pam": pam_snapshot(), "devlog": os.path.lexists("/dev/log")}
+
+
+def lab_traces(tag):
+    """What a lab (tag) adds: its user(s), its private sshd's PAM service, its journal."""
+    return {"users": [p.pw_name for p in pwd.getpwall() if p.pw_name.startswith(
+                f"kclogin{tag}")],
+            "sshd service": os.path.exists(
+                os.path.join(sysstate.PAM_DIR, sysstate.SSHD_SERVICE_PREFIX + tag)),
+            "journal": os.path.exists(os.path.join(sysstate.JOURNAL_DIR, f"{tag}.json"))}
 
 
 @unittest.skipUnless(os.geteuid() == 0, "needs root (/etc/pam.d, useradd)")
@@ -45,14 +57,15 @@ class KillTest(unittest.TestCase):
     def assert_changed(self, before, tag, user):
         """The lab really changed the machine (else there is nothing to test)."""
         now = machine()
-        self.assertIn(user, now["users"])
-        self.assertIn(sysstate.SSHD_SERVICE_PREFIX + tag, now["pam"])
-        for svc in ("su", "login", "runuser-l"):
+        self.assertEqual(lab_traces(tag), {"users": [user], "sshd service": True,
+                                           "journal": True})
+        for svc in loginlab.SYSTEM_SERVICES:
             self.assertNotEqual(now["pam"][svc], before["pam"][svc], svc)
 
     def assert_restored(self, before, tag, sshd_pid):
-        journal = os.path.join(sysstate.JOURNAL_DIR, f"{tag}.json")
-        wait_for(lambda: not os.path.exists(journal), 60, "the journal to be undone")
+        wait_for(lambda: not lab_traces(tag)["journal"], 60, "the journal to be undone")
+        self.assertEqual(lab_traces(tag), {"users": [], "sshd service": False,
+                                           "journal": False})
         self.assertEqual(machine(), before)
         self.assertFalse(process_alive(sshd_pid), "the private sshd still runs")
 
