@@ -347,7 +347,8 @@ class User:
 
     def helper(self, *args, input="", env=None, check=True, timeout=30):
         """The build tree's kaltura-credential, run as the user in its session world."""
-        return self.run([HELPER, *args], input=input, env=env, check=check, timeout=timeout)
+        return self.run([self.lab.helper, *args], input=input, env=env, check=check,
+                        timeout=timeout)
 
     # -- the session bus
 
@@ -626,6 +627,16 @@ class Lab:
         self.public = os.path.join(self.dir, "public")
         os.mkdir(self.public, 0o755)
         os.chmod(self.dir, 0o711)
+        # The helper the module runs: the build tree's frontend and minter, copied into a
+        # root-owned 0755 dir. The module's trust rule wants root-owned files in a directory
+        # nobody else can write, and the users must be able to reach them: a build tree
+        # under a 0700 directory (a home, mktemp -d) could not serve a login.
+        self.bin = os.path.join(self.public, "bin")
+        os.mkdir(self.bin, 0o755)
+        for prog in (HELPER, os.path.join(os.path.dirname(HELPER), "kaltura-credential-mint")):
+            shutil.copy(prog, self.bin)
+            os.chmod(os.path.join(self.bin, os.path.basename(prog)), 0o755)
+        self.helper = os.path.join(self.bin, os.path.basename(HELPER))
         self.stacks = stacks.doc_stacks()
         self.users = []
         self.sshd = None
@@ -641,13 +652,11 @@ class Lab:
         return user
 
     def check_helper_reachable(self, user):
-        """The build tree must be executable by other users: a build under a 0700 home
-        cannot serve a login."""
-        p = user.run([HELPER, "--version"], check=False)
+        """The user can run the helper (every directory above it searchable)."""
+        p = user.run([self.helper, "--version"], check=False)
         if p.returncode != 0:
-            raise AssertionError(
-                f"{user.name} cannot run {HELPER} (rc {p.returncode}: {p.stderr.strip()}): "
-                "every directory above the build tree must be searchable by other users")
+            raise AssertionError(f"{user.name} cannot run {self.helper} "
+                                 f"(rc {p.returncode}: {p.stderr.strip()})")
 
     # -- PAM stacks
 
@@ -674,11 +683,10 @@ class Lab:
         return stacks.render(self.stacks[block], MODULE, self.module_args(module_args),
                              [u.name for u in self.users], prelude)
 
-    @staticmethod
-    def module_args(extra=()):
+    def module_args(self, extra=()):
         """The test's options for pam_kaltura.so: the build tree's helper, debug logging,
         and extra (an option given there replaces the default of the same name)."""
-        args = ["debug", f"helper={HELPER}", "timeout=10"]
+        args = ["debug", f"helper={self.helper}", "timeout=10"]
         for a in extra:
             args = [x for x in args if x.split("=")[0] != a.split("=")[0]] + [a]
         return args
@@ -693,6 +701,27 @@ class Lab:
                 self.sshd.set_pam(lines)
             else:
                 self.journal.set_pam_block(os.path.join(sysstate.PAM_DIR, svc), lines)
+
+    def foreign_module_lines(self):
+        """Lines naming pam_kaltura.so in /etc/pam.d outside any login-test block or
+        private sshd service (e.g. a package's pam-auth-update profile in common-session)."""
+        found = []
+        for name in sorted(os.listdir(sysstate.PAM_DIR)):
+            if name.startswith(sysstate.SSHD_SERVICE_PREFIX):
+                continue
+            path = os.path.join(sysstate.PAM_DIR, name)
+            try:
+                with open(path) as f:
+                    lines = f.read().splitlines()
+            except OSError:
+                continue
+            inside = False
+            for line in lines:
+                if line.startswith(f"# {sysstate.MARK} "):
+                    inside = " BEGIN" in line
+                elif not inside and "pam_kaltura" in line and not line.lstrip().startswith("#"):
+                    found.append(f"{path}: {line.strip()}")
+        return found
 
     def unconfigure(self, services):
         for svc in services:
