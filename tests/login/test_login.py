@@ -499,21 +499,26 @@ class LoginTest(unittest.TestCase):
                 f"conffile={self.empty_conf}")
         self.configure(["su"], extra={self.user.name: [line]})
         before = self.proxy.count()
+        self.emu.control("reset-stats")
         login = self.lab.su(self.user, command=loginlab.SHOW_KS + "; env | grep -i _proxy=")
         self.assert_ks(login)
-        return login, self.proxy.count() - before
+        return login, self.proxy.count() - before, self.emu.stats()["connections"]
 
     def check_proxy_from_env(self, name):
-        login, tunnels = self.proxy_login(self.env_files[name])
+        """https_proxy or HTTPS_PROXY in the PAM environment (here from pam_env, as from
+        /etc/environment): the helper reaches the server through that proxy, and only so."""
+        login, tunnels, connections = self.proxy_login(self.env_files[name])
         self.assertIn(f"{name}={self.proxy.url}", login.out, "precondition: pam_env set it")
         self.assertGreaterEqual(tunnels, 1, "the helper did not go through the proxy")
+        self.assertEqual(connections, tunnels, "connections to the server beside the proxy")
         self.assert_minted_once()
 
     def test_no_proxy_is_honoured(self):
         """https_proxy with no_proxy=localhost: the helper goes to the server directly."""
-        login, tunnels = self.proxy_login(self.env_files["no_proxy"])
+        login, tunnels, connections = self.proxy_login(self.env_files["no_proxy"])
         self.assertIn("no_proxy=localhost", login.out)
         self.assertEqual(tunnels, 0)
+        self.assertGreaterEqual(connections, 1)
 
     def test_proxy_config_key(self):
         """A profile's `proxy` key sends the helper through that proxy."""
@@ -525,8 +530,11 @@ class LoginTest(unittest.TestCase):
                         f"proxy = {self.proxy.url}\n")
             self.configure(["su"], ["profile=viaproxy"])
             before = self.proxy.count()
+            self.emu.control("reset-stats")
             self.assert_ks(self.lab.su(self.user))
-            self.assertGreaterEqual(self.proxy.count() - before, 1)
+            tunnels = self.proxy.count() - before
+            self.assertGreaterEqual(tunnels, 1, "the helper did not go through the proxy")
+            self.assertEqual(self.emu.stats()["connections"], tunnels)
         finally:
             with open(self.conf, "w") as f:
                 f.write(saved)
