@@ -22,6 +22,7 @@ import pwd
 import re
 import secrets
 import select
+import shlex
 import shutil
 import signal
 import socket
@@ -752,26 +753,46 @@ class Lab:
         return self._run(f"ssh ({method})", argv, env=env)
 
     def console(self, user, password=None, command=SHOW_KS, timeout=30):
-        """`login` on a pseudo-terminal (util-linux script): `login -f USER` (no password),
-        or `login USER` answering its password prompt. Waits for the prompt, the shell, the
-        command's output and the end of login (its close_session done)."""
+        """`login` on a pseudo-terminal: `login -f USER` (no password), or `login USER`
+        answering its password prompt; then the command in the login shell."""
         cmd = f"login {user.name}" if password is not None else f"login -f {user.name}"
+        return self._pty(f"login{'' if password is not None else ' -f'}", cmd, password,
+                         shell_command=command, timeout=timeout)
+
+    def su_with_password(self, caller, user, command=SHOW_KS, timeout=30):
+        """`su -l USER -c COMMAND` run by another (non-root) user on a pseudo-terminal,
+        typing USER's password at su's prompt."""
+        cmd = f"su -l {user.name} -c {shlex.quote(command)}"
+        return self._pty("su -l (password)", cmd, user.password, as_user=caller,
+                         timeout=timeout)
+
+    def _pty(self, how, cmd, password, shell_command=None, as_user=None, timeout=30):
+        """cmd on a pseudo-terminal (util-linux script), driven by waiting for its output:
+        the password prompt (if password), the shell prompt (if shell_command, which is then
+        typed, followed by exit), the KS line, then EOF: the login program has closed the
+        session and exited."""
+        argv = ["script", "-qfec", cmd, "/dev/null"]
+        env = dict(ROOT_ENV, TERM="dumb")
+        if as_user is not None:
+            env = as_user.env(TERM="dumb")
+            argv = as_user.argv(argv, env)
         start = time.monotonic()
-        p = subprocess.Popen(["script", "-qfec", cmd, "/dev/null"], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd="/",
-                             env=dict(ROOT_ENV, TERM="dumb"))
+        p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, cwd="/", env=env)
         fd = p.stdout.fileno()
         buf = b""
         try:
             if password is not None:
-                _, buf = read_until(fd, rb"Password: ?$", timeout, buf, "login's password prompt")
+                _, buf = read_until(fd, rb"Password: ?$", timeout, buf, f"{how}'s password prompt")
                 p.stdin.write(password.encode() + b"\n")
                 p.stdin.flush()
-            _, buf = read_until(fd, re.escape(PROMPT.encode()), timeout, buf, "the shell prompt")
-            p.stdin.write(command.encode() + b"\nexit\n")
-            p.stdin.flush()
+            if shell_command is not None:
+                _, buf = read_until(fd, re.escape(PROMPT.encode()), timeout, buf,
+                                    "the shell prompt")
+                p.stdin.write(shell_command.encode() + b"\nexit\n")
+                p.stdin.flush()
             _, buf = read_until(fd, KS_RE.pattern.encode(), timeout, buf, "the KS line")
-            while True:  # the rest, up to EOF: login has closed the session and exited
+            while True:
                 r, _, _ = select.select([fd], [], [], scaled(timeout))
                 chunk = os.read(fd, 65536) if r else b""
                 if not chunk:
@@ -784,8 +805,7 @@ class Lab:
                 p.kill()
                 p.wait()
             p.stdout.close()
-        return Login(f"login{'' if password is not None else ' -f'}", rc,
-                     buf.decode("utf-8", "replace"), time.monotonic() - start)
+        return Login(how, rc, buf.decode("utf-8", "replace"), time.monotonic() - start)
 
     def open_session(self, how, user, command=None):
         """A login that stays open until .close(): its KS is read as soon as it is shown."""

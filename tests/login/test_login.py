@@ -135,6 +135,7 @@ class LoginTest(unittest.TestCase):
         self.user.secrets_activatable(False)
         self.user.world(bus=True, keyring="unlocked")
         self.user.clear_cache()
+        self.bare.world(bus=False)  # the no-token user has no session world of its own
         self.bare.clear_cache()
         self.mark = self.syslog.mark()
         self.sshd_mark = len(self.lab.sshd.log)
@@ -181,7 +182,7 @@ class LoginTest(unittest.TestCase):
         """session (a Login or an OpenSession) saw a KS the emulator accepts, of the right
         partner and App Token, with KALTURA_KS_EXPIRY its real expiry."""
         token = token or self.token
-        self.assertIsNotNone(session.ks, session)
+        self.assertIsNotNone(session.ks, (session, self.syslog.since(self.mark)))
         self.secrets.add(session.ks)
         res = self.emu.control("validate", ks=session.ks)
         self.assertTrue(res["valid"], res)
@@ -281,6 +282,9 @@ class LoginTest(unittest.TestCase):
         "login_password_locked_keyring": (
             "login with a password on a pty: its lines unlock a running locked keyring",
             "locked", lambda t: t.lab.console(t.user, password=t.user.password)),
+        "su_password_locked_keyring": (
+            "su -l typing the user's password, run by another user (no keyring of its own): "
+            "su's lines unlock the running keyring", "locked", lambda t: t.su_by_other_user()),
         "ssh_password": ("sshd, password", "unlocked", lambda t: t.lab.ssh(t.user)),
         "ssh_password_locked_keyring": (
             "sshd, password: auth+session pam_gnome_keyring unlock a running locked keyring",
@@ -292,6 +296,15 @@ class LoginTest(unittest.TestCase):
             "sshd, key, while a desktop session keeps the keyring unlocked on the same bus",
             "unlocked", lambda t: t.lab.ssh(t.user, "publickey")),
     }
+
+    def su_by_other_user(self, caller_keyring="stopped"):
+        """`su -l USER` with USER's password typed, run by the no-token user (not root),
+        whose own keyring is stopped or runs (as in a terminal of its desktop session)."""
+        if caller_keyring == "stopped":
+            self.bare.stop_keyring()
+        else:
+            self.bare.world(keyring=caller_keyring)
+        return self.lab.su_with_password(self.bare, self.user)
 
     # ------------------------------------------------------------ what cannot get a KS
 
@@ -305,6 +318,8 @@ class LoginTest(unittest.TestCase):
         elif state.startswith("stopped keyring"):
             u.secrets_activatable(state.endswith("activatable"))
             u.world(keyring="stopped")
+        elif state == "locked keyring":
+            u.world(keyring="locked")
         elif state == "hanging server":
             self.emu.control("fault", mode="hang")
         login = run(self)
@@ -335,6 +350,17 @@ class LoginTest(unittest.TestCase):
                                         "user", HANG_LOG),
         # sshd runs a keyboard-interactive PAM conversation in a child process: the password
         # pam_gnome_keyring captured there never reaches the session (doc/pam.md).
+        # su run by a user who is not root cannot start the keyring: pam_gnome_keyring's
+        # child first goes back to su's real uid (the caller), then cannot become the user.
+        # (A running locked keyring is unlocked: su_password_locked_keyring.)
+        "su_password_by_other_user_stopped_keyring": (
+            "su -l", "stopped keyring, activatable", lambda t: t.su_by_other_user(), "user",
+            r"gkr-pam: couldn't setup credentials"),
+        # su keeps its caller's environment: pam_gnome_keyring's auth part finds the
+        # caller's own keyring (XDG_RUNTIME_DIR), refuses it, and never unlocks the user's.
+        "su_password_caller_has_a_keyring": (
+            "su -l", "locked keyring", lambda t: t.su_by_other_user("unlocked"), "user",
+            r"gnome keyring socket is not owned with the same credentials"),
         # (Everything else as in ssh_password_stopped_keyring, which gets a KS.)
         "ssh_keyboard_interactive_stopped_keyring": (
             "ssh", "stopped keyring, activatable",
