@@ -69,7 +69,7 @@ def wait_for(predicate, timeout, what, interval=0.01):
         time.sleep(interval)
 
 
-def read_until(fd, regex, timeout, buf=b"", what=None, proc=None):
+def read_until(fd, regex, timeout, buf=b"", what=None):
     """Read fd until regex (bytes) matches the accumulated data; (match, data). EOF or the
     deadline without a match: AssertionError with the data."""
     deadline = time.monotonic() + scaled(timeout)
@@ -807,16 +807,11 @@ class Lab:
             p.stdout.close()
         return Login(how, rc, buf.decode("utf-8", "replace"), time.monotonic() - start)
 
-    def open_session(self, how, user, command=None):
-        """A login that stays open until .close(): its KS is read as soon as it is shown."""
-        command = command or SHOW_KS + "; read _ || :"  # ends at EOF on stdin, status 0
-        if how == "su -l":
-            argv, env = ["su", "-l", user.name, "-c", command], ROOT_ENV
-        elif how == "ssh":
-            argv, env = self.sshd.client(user, command, "password")
-        else:
-            raise ValueError(how)
-        return OpenSession(how, argv, env)
+    def open_session(self, user):
+        """An su -l login that stays open until .close(): its KS is read as soon as the
+        session shows it."""
+        command = SHOW_KS + "; read _ || :"  # ends at EOF on stdin, with status 0
+        return OpenSession("su -l", ["su", "-l", user.name, "-c", command], ROOT_ENV)
 
     # -- the end
 

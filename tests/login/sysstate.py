@@ -327,6 +327,11 @@ def sweep():
                 errors += undo_journal_file(os.path.join(JOURNAL_DIR, name))
         for name in sorted(os.listdir(PAM_DIR)):
             path = os.path.join(PAM_DIR, name)
+            tmp = re.fullmatch(rf"[\w.-]+\.{MARK}\.(\d+)\.tmp", name)
+            if tmp:  # write_atomic's temp file, its writer killed before the rename
+                if process_start(int(tmp[1])) is None:
+                    os.unlink(path)
+                continue
             try:
                 with open(path) as f:
                     text = f.read()

@@ -50,7 +50,7 @@ class KillTest(unittest.TestCase):
         p = subprocess.Popen([sys.executable, HOLD], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, env=os.environ)
         m, _ = read_until(p.stdout.fileno(), rb"READY (\w+) (\w+) (\d+) (\d+)\n", 60,
-                          what="the lab to be set up", proc=p)
+                          what="the lab to be set up")
         tag, user = m[1].decode(), m[2].decode()
         return p, tag, user, int(m[3]), int(m[4])
 

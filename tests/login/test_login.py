@@ -387,7 +387,7 @@ class LoginTest(unittest.TestCase):
         """With `revoke`, a session's KS is valid while it lasts and ended on the server once
         su has exited, with the module saying so."""
         self.configure(["su"], ["revoke"])
-        a = self.lab.open_session("su -l", self.user)
+        a = self.lab.open_session(self.user)
         try:
             self.assert_valid_ks(a)
         finally:
@@ -401,7 +401,7 @@ class LoginTest(unittest.TestCase):
         """Session A (su -l, still open) and session B (ssh) with `revoke`: B's logout ends
         B's KS and leaves A's valid; A's logout then ends A's."""
         self.configure(["su", "sshd"], ["revoke"])
-        a = self.lab.open_session("su -l", self.user)
+        a = self.lab.open_session(self.user)
         try:
             self.assert_valid_ks(a)
             b = self.lab.ssh(self.user)
@@ -420,7 +420,7 @@ class LoginTest(unittest.TestCase):
         """A KS the module will revoke belongs to its login alone: a `get` in the user's
         other programs meanwhile gets another one, which outlives that logout."""
         self.configure(["su"], ["revoke"])
-        a = self.lab.open_session("su -l", self.user)
+        a = self.lab.open_session(self.user)
         try:
             self.assert_valid_ks(a)
             out = self.user.helper("get", input="\n").stdout
@@ -435,7 +435,7 @@ class LoginTest(unittest.TestCase):
         """A logout whose session.end fails (here: the KS was already ended elsewhere, the
         server answers INVALID_KS) is logged as a failure, not as 'revoked'."""
         self.configure(["su"], ["revoke"])
-        a = self.lab.open_session("su -l", self.user)
+        a = self.lab.open_session(self.user)
         try:
             self.assert_valid_ks(a)
             self.emu.api("session", "end", {"ks": a.ks}, internal=True)
