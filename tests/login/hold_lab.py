@@ -4,15 +4,17 @@ for stdin to close; then undoes it all. test_kill.py SIGKILLs it instead."""
 import sys
 
 import loginlab
+from private_sshd import Sshd
+from syslog_capture import Syslog
 
 
 def main():
     lab = loginlab.Lab()
     try:
-        lab.syslog = loginlab.Syslog(lab)
+        lab.syslog = Syslog(lab)
         user = lab.add_user()
         user.world(bus=True, keyring="unlocked")
-        lab.sshd = loginlab.Sshd(lab, [user])
+        lab.sshd = Sshd(lab, [user])
         lab.configure()
         lab.sshd.start()
         print(f"READY {lab.tag} {user.name} {lab.sshd.proc.pid} {lab.watchdog.pid}",

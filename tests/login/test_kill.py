@@ -12,7 +12,7 @@ import unittest
 import loginlab
 import sysstate
 import taptest
-from loginlab import process_alive, read_until, wait_for
+from labcommon import process_alive, read_until, wait_for
 
 HOLD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hold_lab.py")
 

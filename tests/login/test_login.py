@@ -15,7 +15,10 @@ import unittest
 
 import loginlab
 import taptest
-from loginlab import scaled, wait_for
+from connect_proxy import ConnectProxy
+from labcommon import MODULE, ROOT_ENV, SHOW_KS, scaled, wait_for
+from private_sshd import Sshd
+from syslog_capture import Syslog
 
 # Tests that fail on today's main because the fix in C is still to come (issue 11). They run
 # in full and report "not ok ... # TODO <why>" (meson: EXPECTEDFAIL). When a fix makes one
@@ -66,7 +69,7 @@ class LoginTest(unittest.TestCase):
 
     @classmethod
     def _set_up(cls, lab):
-        cls.syslog = lab.syslog = loginlab.Syslog(lab)  # before any thread: see Syslog
+        cls.syslog = lab.syslog = Syslog(lab)  # before any thread: see Syslog
         cls.emu = emu = loginlab.emulator()
         lab.emu = emu
         cls.token = emu.create_token()
@@ -76,7 +79,7 @@ class LoginTest(unittest.TestCase):
         cls.bare = lab.add_user("n")  # never ran `kaltura-credential login`: no config
         lab.check_helper_reachable(user)
         https_port = emu.info["https_port"]
-        cls.proxy = loginlab.ConnectProxy({("localhost", https_port)})
+        cls.proxy = ConnectProxy({("localhost", https_port)})
 
         # The user's desktop session, where `kaltura-credential login` stored the token.
         user.world(bus=True, keyring="unlocked")
@@ -108,7 +111,7 @@ class LoginTest(unittest.TestCase):
         cls.empty_conf = os.path.join(lab.public, "empty.conf")
         open(cls.empty_conf, "w").close()
 
-        lab.sshd = loginlab.Sshd(lab, [user, cls.bare])
+        lab.sshd = Sshd(lab, [user, cls.bare])
         lab.configure()
         lab.sshd.start()
         # What a login costs when the module has nothing to do (a user without config: the
@@ -242,7 +245,7 @@ class LoginTest(unittest.TestCase):
                 words = line.split()
                 if "pam_succeed_if.so quiet user" in line or "systemd-standin" in line:
                     continue
-                if words[2] == loginlab.MODULE:
+                if words[2] == MODULE:
                     words = words[:2] + ["pam_kaltura.so"] + [
                         a for a in words[3:] if a not in test_args]
                 lines.append(" ".join(words))
@@ -478,9 +481,9 @@ class LoginTest(unittest.TestCase):
     def test_concurrent_logins_mint_once(self):
         """8 su -l logins at once with a cold cache (no revoke): one appToken.startSession,
         every session gets that KS."""
-        procs = [subprocess.Popen(["su", "-l", self.user.name, "-c", loginlab.SHOW_KS],
+        procs = [subprocess.Popen(["su", "-l", self.user.name, "-c", SHOW_KS],
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                  env={"PATH": loginlab.PATH}, cwd="/")
+                                  env=ROOT_ENV, cwd="/")
                  for _ in range(8)]
         logins = []
         for p in procs:
@@ -530,7 +533,7 @@ class LoginTest(unittest.TestCase):
         self.configure(["su"], extra={self.user.name: [line]})
         before = self.proxy.count()
         self.emu.control("reset-stats")
-        login = self.lab.su(self.user, command=loginlab.SHOW_KS + "; env | grep -i _proxy=")
+        login = self.lab.su(self.user, command=SHOW_KS + "; env | grep -i _proxy=")
         self.assert_ks(login)
         return login, self.proxy.count() - before, self.emu.stats()["connections"]
 
