@@ -6,6 +6,7 @@ Usage at the bottom of a test file:
         taptest.main()
 
 A skipped test is reported as `# SKIP` so meson counts it; CI treats any skip as a failure.
+A test marked with known_failing() is reported as TAP TODO (see _TapResult).
 """
 import os
 import sys
@@ -60,13 +61,39 @@ class _TapResult(unittest.TestResult):
         if err is not None:
             self._fail(subtest, err)
 
+    # A known failure (unittest.expectedFailure, see known_failing()) is TAP's TODO: "not ok
+    # ... # TODO reason", which meson counts as an expected failure; its traceback follows as
+    # diagnostics. Once it passes it is "ok ... # TODO", meson's UNEXPECTEDPASS, a failure of
+    # the suite: the mark must then be removed.
     def addExpectedFailure(self, test, err):
         super().addExpectedFailure(test, err)
-        self._emit(True, test, " # TODO expected failure")
+        self._emit(False, test, f" # TODO {_todo_reason(test)}")
+        for line in "".join(traceback.format_exception(*err)).splitlines():
+            print("# " + line, flush=True)
 
     def addUnexpectedSuccess(self, test):
         super().addUnexpectedSuccess(test)
-        self._emit(False, test, " # unexpected success")
+        self._emit(True, test, f" # TODO passes now, remove its known-failing mark: "
+                               f"{_todo_reason(test)}")
+
+
+def _todo_reason(test):
+    method = getattr(test, getattr(test, "_testMethodName", ""), None)
+    return getattr(method, "_kc_todo", "expected failure")
+
+
+def known_failing(cls, reasons):
+    """Marks cls's tests named in reasons ({method name: why}) as expected failures,
+    reported "not ok N - name # TODO why". Names that are not tests of cls are an error
+    (a renamed test must not silently lose its mark)."""
+    for name, why in reasons.items():
+        method = getattr(cls, name, None)
+        if method is None or not name.startswith("test"):
+            raise AttributeError(f"known_failing: {cls.__name__} has no test {name}")
+        marked = unittest.expectedFailure(method)
+        marked._kc_todo = why
+        setattr(cls, name, marked)
+    return cls
 
 
 def main(module="__main__"):
@@ -86,4 +113,8 @@ def main(module="__main__"):
     print(f"1..{suite.countTestCases()}", flush=True)
     result = _TapResult()
     suite.run(result)
+    if result.expectedFailures:
+        print(f"# {len(result.expectedFailures)} known failing (TODO):", flush=True)
+        for test, _ in result.expectedFailures:
+            print(f"#   {test.id().split('.', 1)[-1]}: {_todo_reason(test)}", flush=True)
     sys.exit(0 if result.wasSuccessful() else 1)
