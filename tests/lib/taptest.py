@@ -7,9 +7,19 @@ Usage at the bottom of a test file:
 
 A skipped test is reported as `# SKIP` so meson counts it; CI treats any skip as a failure.
 """
+import os
 import sys
 import traceback
 import unittest
+
+# Time bounds in tests are generous and scaled (tests/README.md "The rule"): a slow or busy
+# machine sets KC_TEST_TIMEOUT_SCALE instead of editing tests.
+TIMEOUT_SCALE = float(os.environ.get("KC_TEST_TIMEOUT_SCALE", "1"))
+
+
+def scaled(seconds):
+    """A time bound (seconds, or milliseconds: any unit) stretched by KC_TEST_TIMEOUT_SCALE."""
+    return seconds * TIMEOUT_SCALE
 
 
 class _TapResult(unittest.TestResult):
