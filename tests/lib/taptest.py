@@ -6,6 +6,10 @@ Usage at the bottom of a test file:
         taptest.main()
 
 A skipped test is reported as `# SKIP` so meson counts it; CI treats any skip as a failure.
+A test marked @unittest.expectedFailure (tests/providers: the KNOWN_FAILING set) that fails is
+reported as `not ok ... # TODO REASON` (meson: EXPECTEDFAIL), with its failure as comments;
+once it passes it is `ok ... # TODO` (meson: UNEXPECTEDPASS, a failure): drop the mark then.
+REASON is the test's todo_reason() when it has one.
 """
 import sys
 import traceback
@@ -52,11 +56,15 @@ class _TapResult(unittest.TestResult):
 
     def addExpectedFailure(self, test, err):
         super().addExpectedFailure(test, err)
-        self._emit(True, test, " # TODO expected failure")
+        why = test.todo_reason() if hasattr(test, "todo_reason") else "expected failure"
+        self._emit(False, test, f" # TODO {why}")
+        lines = "".join(traceback.format_exception(*err)).splitlines()
+        for line in lines[-3:]:  # what still fails, short: the assertion's message
+            print("# " + line, flush=True)
 
     def addUnexpectedSuccess(self, test):
         super().addUnexpectedSuccess(test)
-        self._emit(False, test, " # unexpected success")
+        self._emit(True, test, " # TODO passes now: drop its expected-failure mark")
 
 
 def main(module="__main__"):
