@@ -68,7 +68,8 @@ class ProviderCases(HelperTest):
         try:
             secret_providers.wait_for(what, check, timeout=30)
         except TimeoutError:
-            self.fail(f"{self.provider.name}'s own view: {what}; it holds {last}")
+            shown = [dict(e, secret=f"<{len(e['secret'])} bytes>") for e in last]  # no token
+            self.fail(f"{self.provider.name}'s own view: {what}; it holds {shown}")
         return list(last)
 
     def assert_stored(self, tid, tok):
