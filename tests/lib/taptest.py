@@ -11,9 +11,19 @@ reported as `not ok ... # TODO REASON` (meson: EXPECTEDFAIL), with its failure a
 once it passes it is `ok ... # TODO` (meson: UNEXPECTEDPASS, a failure): drop the mark then.
 REASON is the test's todo_reason() when it has one.
 """
+import os
 import sys
 import traceback
 import unittest
+
+# Time bounds in tests are generous and scaled (tests/README.md "The rule"): a slow or busy
+# machine sets KC_TEST_TIMEOUT_SCALE instead of editing tests.
+TIMEOUT_SCALE = float(os.environ.get("KC_TEST_TIMEOUT_SCALE", "1"))
+
+
+def scaled(seconds):
+    """A time bound (seconds, or milliseconds: any unit) stretched by KC_TEST_TIMEOUT_SCALE."""
+    return seconds * TIMEOUT_SCALE
 
 
 class _TapResult(unittest.TestResult):

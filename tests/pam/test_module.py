@@ -214,21 +214,22 @@ class ModuleTest(unittest.TestCase):
         r = self.run_pam("hang", "open=SESSION_ERR", "env")
         self.assertOps(r, "SESSION_ERR")
         self.assertNoKsInEnv(r.envs[0])
-        # timeout=1: open_session must return within timeout + 1 s (a functional bound).
-        self.assertLess(r.elapsed_ms, 2000)
+        # timeout=1: open_session must return within timeout + 1 s (a functional bound), plus
+        # what a busy machine adds to starting and killing processes.
+        self.assertLess(r.elapsed_ms, taptest.scaled(3000))
         self.assertGreaterEqual(r.elapsed_ms, 900)
         self.assertIn("did not finish within 1 s", r.log)
-        # The whole process group is gone, descendants included.
-        time.sleep(0.2)
+        # The whole process group is gone, descendants included (SIGKILLed: each dies as soon
+        # as it is scheduled, so wait for that, within a generous bound).
         for pid in self.scratch_file("hang.pid", "").split():
-            self.assertFalse(alive(int(pid)), f"helper process {pid} survived")
+            self.assertTrue(wait_dead(int(pid), taptest.scaled(5)), f"helper process {pid} survived")
 
     def test_flood_killed(self):
         r = self.run_pam("flood", "open=SESSION_ERR", "env")
         self.assertOps(r, "SESSION_ERR")
         self.assertNoKsInEnv(r.envs[0])
         self.assertIn("more than 4096 bytes", r.log)
-        self.assertLess(r.elapsed_ms, 5000)
+        self.assertLess(r.elapsed_ms, taptest.scaled(5000))
 
     # -- setcred never returns PAM_IGNORE --
     def test_setcred_codes(self):
@@ -336,6 +337,15 @@ class ModuleTest(unittest.TestCase):
     def test_unknown_user(self):
         r = pc.run("ok", "kc-no-such-user-x", ["open=USER_UNKNOWN"])
         self.assertEqual(r.result("open"), ["USER_UNKNOWN"], msg=r.log)
+
+
+def wait_dead(pid, seconds):
+    deadline = time.monotonic() + seconds
+    while alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
 
 
 def alive(pid):
