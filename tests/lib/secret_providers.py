@@ -267,9 +267,12 @@ class Provider:
         """[{label, attributes, secret (bytes), where}] from the provider's own view."""
         raise NotImplementedError
 
+    bus_names = (SECRETS,)  # names the provider owns: a restart waits until they are free
+
     def stop(self):
         if not self.alive():
             return
+        pid = self.pid
         for sig, grace in ((signal.SIGTERM, 20), (signal.SIGKILL, 20)):
             try:
                 os.kill(self.pid, sig)
@@ -281,6 +284,10 @@ class Provider:
                 break
             except TimeoutError:
                 continue
+        # The bus drops a dead connection's names a moment after the exit: a new instance
+        # must not find (or, for kwalletd5's unique-instance check, yield to) the old owner.
+        wait_for(f"{self.name} (pid {pid})'s bus names to be released",
+                 lambda: all(owner_pid(n) != pid for n in self.bus_names), timeout=20)
         self.pid = None
         self.save()
 
@@ -480,6 +487,7 @@ class KWallet(Provider):
     starts it once to create the wallet. Settings "Section/Key": kwalletrc's."""
     name = "kwallet"
     comm_prefix = "kwalletd5"
+    bus_names = (SECRETS, "org.kde.kwalletd5")
     password = "kc-test-wallet-password"
     wallet = "kdewallet"
     folder = "Secret Service"  # where kwalletd keeps Secret Service items
@@ -654,9 +662,9 @@ def _cmdline(pid):
 PROVIDERS = {c.name: c for c in (GnomeKeyring, KeePassXC, KWallet, Fake)}
 
 
-def attach():
-    """The provider that `run` started for this test (KC_PROVIDER_STATE)."""
-    with open(os.environ["KC_PROVIDER_STATE"]) as f:
+def attach(state_file=None):
+    """The provider that `run` started for this test (KC_PROVIDER_STATE), as it is now."""
+    with open(state_file or os.environ["KC_PROVIDER_STATE"]) as f:
         state = json.load(f)
     return PROVIDERS[state["name"]](state["dir"], state["settings"], state["pid"],
                                     **state["extra"])
@@ -677,6 +685,36 @@ def set_subreaper():
     they can be stopped and reaped here."""
     PR_SET_CHILD_SUBREAPER = 36
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def stop_orphans():
+    """Ends what is left of our descendants: as the subreaper, `run` inherits every process
+    its test started and left behind (a provider restarted by the test, a helper it gave up
+    on): they are ours to end, and no other process is."""
+    me = os.getpid()
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        kids = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as f:
+                        fields = f.read().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[1]) == me and fields[0] != "Z":
+                    kids.append(int(entry))
+        for pid in kids:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        try:
+            wait_for("our leftover processes to exit",
+                     lambda: (reap_children(), all(_zombie(k) or not os.path.exists(
+                         f"/proc/{k}") for k in kids))[1], timeout=10)
+            return
+        except TimeoutError:
+            continue
 
 
 def run(argv):
@@ -708,11 +746,11 @@ def run(argv):
         print(provider.log_tail(), file=sys.stderr)
     finally:
         try:
-            current = attach()  # a test may have restarted it
-            current.stop()
-        except (OSError, ValueError, KeyError):
-            pass
+            attach(os.path.join(state_dir, "state.json")).stop()  # a test may have restarted it
+        except (OSError, ValueError) as e:
+            print(f"secret_providers.py: {name}: no state to stop: {e}", file=sys.stderr)
         provider.stop()
+        stop_orphans()
         reap_children()
     return rc
 
