@@ -79,7 +79,9 @@ class _TapResult(unittest.TestResult):
 
 def _todo_reason(test):
     method = getattr(test, getattr(test, "_testMethodName", ""), None)
-    return getattr(method, "_kc_todo", "expected failure")
+    if hasattr(method, "_kc_todo"):
+        return method._kc_todo
+    return test.todo_reason() if hasattr(test, "todo_reason") else "expected failure"
 
 
 def known_failing(cls, reasons):
