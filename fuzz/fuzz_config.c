@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "exit_codes.h"
+#include "contract.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

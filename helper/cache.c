@@ -15,8 +15,10 @@
 #include <unistd.h>
 
 #include "cache_store.h"
+#include "contract.h"
 #include "secure_mem.h"
 #include "strbuf.h"
+#include "text.h"
 
 #define FORMAT_LINE     "format=kc1\n"
 #define WIDGET_MIN_LEFT 60
@@ -49,15 +51,6 @@ void kc_cache_close(struct kc_cache *c)
         return;
     kc_store_close(&c->st);
     free(c);
-}
-
-void kc_cached_ks_clear(struct kc_cached_ks *e)
-{
-    secure_free_str(e->ks);
-    free(e->username);
-    free(e->protocol);
-    free(e->host);
-    memset(e, 0, sizeof *e);
 }
 
 /* ---- names and descriptions ---- */
@@ -240,7 +233,7 @@ static int read_matching(struct kc_cache *c, const char *name, const struct kc_s
 }
 
 enum kc_entry_rc kc_cache_parse_ks_entry(const char *buf, const char *desc, size_t desc_len,
-                                         struct kc_cached_ks *out)
+                                         struct kc_answer *out)
 {
     struct kc_strbuf want = {.p = (char *)desc, .len = desc_len};
     long long expiry;
@@ -256,16 +249,16 @@ enum kc_entry_rc kc_cache_parse_ks_entry(const char *buf, const char *desc, size
     out->protocol = field_dup(buf, "protocol");
     out->host = field_dup(buf, "host");
     out->expiry = expiry;
-    if (out->ks == NULL || out->ks[0] == '\0' || out->username == NULL || out->protocol == NULL ||
-        out->host == NULL) {
-        kc_cached_ks_clear(out);
+    /* Only what the writer may print: a '\r' or an over-long value is a corrupt entry. */
+    if (!kc_answer_ok(out)) {
+        kc_answer_clear(out);
         return KC_ENTRY_CORRUPT;
     }
     return KC_ENTRY_OK;
 }
 
 static int get_ks_desc(struct kc_cache *c, const struct kc_strbuf *desc, long long min_lifetime,
-                       time_t now, struct kc_cached_ks *out)
+                       time_t now, struct kc_answer *out)
 {
     char name[32], *buf;
     size_t len;
@@ -276,10 +269,10 @@ static int get_ks_desc(struct kc_cache *c, const struct kc_strbuf *desc, long lo
     int hit = 0;
     enum kc_entry_rc rc = kc_cache_parse_ks_entry(buf, desc->p, desc->len, out);
     if (rc != KC_ENTRY_OK || out->expiry <= (long long)now) {
-        kc_cached_ks_clear(out); /* corrupt or expired */
+        kc_answer_clear(out); /* corrupt or expired */
         kc_store_remove(&c->st, name);
     } else if (out->expiry - (long long)now <= min_lifetime) {
-        kc_cached_ks_clear(out); /* still valid for others; the minter replaces it */
+        kc_answer_clear(out); /* still valid for others; the minter replaces it */
     } else {
         hit = 1;
     }
@@ -288,7 +281,7 @@ static int get_ks_desc(struct kc_cache *c, const struct kc_strbuf *desc, long lo
 }
 
 int kc_cache_get_ks(struct kc_cache *c, const struct kc_ks_params *p, long long min_lifetime,
-                    time_t now, struct kc_cached_ks *out)
+                    time_t now, struct kc_answer *out)
 {
     struct kc_strbuf d = {0};
     memset(out, 0, sizeof *out);
@@ -307,15 +300,9 @@ static int put_entry(struct kc_cache *c, const char *name, struct kc_strbuf *bod
     return rc;
 }
 
-static bool printable(const char *v)
+int kc_cache_put_ks(struct kc_cache *c, const struct kc_ks_params *p, const struct kc_answer *e)
 {
-    return kc_proto_value_ok(v);
-}
-
-int kc_cache_put_ks(struct kc_cache *c, const struct kc_ks_params *p, const struct kc_cached_ks *e)
-{
-    if (c == NULL || !printable(e->ks) || !printable(e->username) || !printable(e->protocol) ||
-        !printable(e->host) || e->expiry <= 0)
+    if (c == NULL || !kc_answer_ok(e))
         return -1;
     struct kc_strbuf d = {0}, b = {0};
     char name[32];
@@ -352,7 +339,7 @@ int kc_cache_drop_ks(struct kc_cache *c, const struct kc_ks_params *p)
 }
 
 int kc_cache_get_by_request(struct kc_cache *c, const struct kc_request_ident *id, time_t now,
-                            struct kc_cached_ks *out)
+                            struct kc_answer *out)
 {
     struct kc_strbuf d = {0}, target = {0};
     char name[32], *buf = NULL;
@@ -439,7 +426,7 @@ int kc_cache_get_widget(struct kc_cache *c, const char *service_url, const char 
         kc_store_remove(&c->st, name);
     } else if (expiry - (long long)now > WIDGET_MIN_LEFT) {
         *ks_out = field_dup(buf, "ks");
-        hit = *ks_out != NULL && (*ks_out)[0] != '\0';
+        hit = kc_text_ok(*ks_out, KC_ANSWER_MAX_KS, KC_TEXT_NONEMPTY | KC_TEXT_NO_SPACE);
         if (!hit) {
             secure_free_str(*ks_out);
             *ks_out = NULL;
@@ -454,7 +441,8 @@ out:
 int kc_cache_put_widget(struct kc_cache *c, const char *service_url, const char *partner_id,
                         const char *ks, long long expiry)
 {
-    if (c == NULL || !printable(ks) || ks[0] == '\0' || expiry <= 0)
+    if (c == NULL || !kc_text_ok(ks, KC_ANSWER_MAX_KS, KC_TEXT_NONEMPTY | KC_TEXT_NO_SPACE) ||
+        expiry <= 0)
         return -1;
     struct kc_strbuf d = {0}, b = {0};
     char name[32];

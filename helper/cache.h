@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "answer.h"
 #include "paths.h"
 #include "protocol.h"
 
@@ -33,25 +34,14 @@ struct kc_ks_params {
     const char *expiry;
 };
 
-/* A cached KS and what `get` prints with it. All strings malloc'd; free with kc_cached_ks_clear
- * (which wipes the KS). */
-struct kc_cached_ks {
-    char *ks;
-    char *username;
-    char *protocol;   /* from service_url, e.g. "https" */
-    char *host;       /* from service_url, e.g. "www.kaltura.com" or "localhost:8443" */
-    long long expiry; /* absolute unix time */
-};
-void kc_cached_ks_clear(struct kc_cached_ks *e);
-
 /* 1: hit (an entry for exactly these params with expiry - now > min_lifetime), 0: miss
  * (absent, stale, corrupt or foreign entries are misses; expired, corrupt and foreign ones
  * are removed; one still valid but below this min_lifetime is kept for the put to replace). */
 int kc_cache_get_ks(struct kc_cache *c, const struct kc_ks_params *p, long long min_lifetime,
-                    time_t now, struct kc_cached_ks *out);
+                    time_t now, struct kc_answer *out);
 /* Atomically replaces the entry. 0 on success, -1 on error (a warning; caching is best effort).
  * A successful put also prunes expired entries (kc_cache_prune). */
-int kc_cache_put_ks(struct kc_cache *c, const struct kc_ks_params *p, const struct kc_cached_ks *e);
+int kc_cache_put_ks(struct kc_cache *c, const struct kc_ks_params *p, const struct kc_answer *e);
 /* Forgets the KS of these params (erase/logout/revoke). Returns 0 also when there was none. */
 int kc_cache_drop_ks(struct kc_cache *c, const struct kc_ks_params *p);
 
@@ -66,7 +56,7 @@ struct kc_request_ident {
 
 /* Frontend fast path: request alias -> ks entry. 1 hit, 0 miss. */
 int kc_cache_get_by_request(struct kc_cache *c, const struct kc_request_ident *id, time_t now,
-                            struct kc_cached_ks *out);
+                            struct kc_answer *out);
 /* Minter: records that this request resolves to the entry of params p, with min_lifetime. */
 int kc_cache_put_request(struct kc_cache *c, const struct kc_request_ident *id,
                          const struct kc_ks_params *p, long long min_lifetime);
@@ -92,13 +82,13 @@ int kc_cache_lead_request(struct kc_cache *c, const struct kc_request_ident *id,
                           bool *waited);
 
 /* Parses the bytes of a ks- entry (buf NUL-terminated, as kc_store_read returns it) whose
- * desc= line must equal desc[0..desc_len). KC_ENTRY_OK fills out (free with kc_cached_ks_clear;
+ * desc= line must equal desc[0..desc_len). KC_ENTRY_OK fills out (free with kc_answer_clear;
  * expiry is not compared with the clock here); KC_ENTRY_OTHER: a well-formed entry for another
  * description (a hash collision: keep it); KC_ENTRY_CORRUPT: not ours or incomplete (remove).
  * Exposed for unit tests and fuzz/fuzz_cache_entry.c. */
 enum kc_entry_rc { KC_ENTRY_OK = 0, KC_ENTRY_OTHER = 1, KC_ENTRY_CORRUPT = 2 };
 enum kc_entry_rc kc_cache_parse_ks_entry(const char *buf, const char *desc, size_t desc_len,
-                                         struct kc_cached_ks *out);
+                                         struct kc_answer *out);
 
 /* Removes expired ks-/widget- entries and dangling req- aliases. */
 void kc_cache_prune(struct kc_cache *c, time_t now);

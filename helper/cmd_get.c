@@ -7,7 +7,7 @@
 
 #include "commands.h"
 #include "diag.h"
-#include "exit_codes.h"
+#include "contract.h"
 #include "keyring.h"
 #include "mint.h"
 #include "protocol.h"
@@ -81,7 +81,7 @@ static char *xstrdup(const char *s)
  * (libsecret's sync API stays on the main thread): a cold get costs the longer of the two, not
  * their sum. A keyring failure wins over a network one (it says what to do), and stops the
  * fetch early. */
-static int mint_fresh(const struct kc_profile *p, struct kc_cache *cache, struct kc_cached_ks *out)
+static int mint_fresh(const struct kc_profile *p, struct kc_cache *cache, struct kc_answer *out)
 {
     GError *e = NULL, *ek = NULL;
     char *token = NULL;
@@ -124,7 +124,7 @@ static int mint_fresh(const struct kc_profile *p, struct kc_cache *cache, struct
 }
 
 int kc_obtain_ks(const struct kc_cli *cli, const struct kc_config *cfg, const struct kc_profile *p,
-                 const struct kc_request *req, struct kc_cached_ks *out)
+                 const struct kc_request *req, struct kc_answer *out)
 {
     GError *e = NULL;
     memset(out, 0, sizeof *out);
@@ -153,39 +153,13 @@ hit:
     return rc;
 }
 
-static int print_ks(const struct kc_cached_ks *e, bool bare)
-{
-    char exp[32];
-    snprintf(exp, sizeof exp, "%lld", e->expiry);
-    /* Check every value first: stdout stays empty on failure. */
-    if (!kc_proto_value_ok(e->ks) || !kc_proto_value_ok(e->username) ||
-        !kc_proto_value_ok(e->protocol) || !kc_proto_value_ok(e->host)) {
-        diag_error("the server's answer cannot be printed (a newline or NUL in a value)");
-        return KC_EXIT_BAD_RESPONSE;
-    }
-    int w = 0;
-    if (bare)
-        w = printf("%s\n", e->ks) < 0 ? -1 : 0;
-    else
-        w = kc_proto_write(stdout, "protocol", e->protocol) |
-            kc_proto_write(stdout, "host", e->host) |
-            kc_proto_write(stdout, "username", e->username) |
-            kc_proto_write(stdout, "password", e->ks) |
-            kc_proto_write(stdout, "password_expiry_utc", exp);
-    if (w != 0 || fflush(stdout) != 0) {
-        diag_error("cannot write to standard output: %s", strerror(errno));
-        return KC_EXIT_INTERNAL;
-    }
-    return KC_EXIT_OK;
-}
-
 static int get_or_ks(const struct kc_cli *cli, bool bare)
 {
     struct kc_request req;
     struct kc_config *cfg = NULL;
     const struct kc_profile *p = NULL;
     bool not_served = false;
-    struct kc_cached_ks e = {0};
+    struct kc_answer e = {0};
     if (cli->argc > 0) {
         diag_error("%s takes no arguments; see kaltura-credential --help", cli->command);
         return KC_EXIT_USAGE;
@@ -202,8 +176,8 @@ static int get_or_ks(const struct kc_cli *cli, bool bare)
     if (rc == KC_EXIT_OK && !not_served)
         rc = kc_obtain_ks(cli, cfg, p, bare ? NULL : &req, &e);
     if (rc == KC_EXIT_OK && !not_served)
-        rc = print_ks(&e, bare);
-    kc_cached_ks_clear(&e);
+        rc = kc_answer_print(stdout, &e, bare ? KC_ANSWER_BARE : KC_ANSWER_CREDENTIAL);
+    kc_answer_clear(&e);
     kc_request_clear(&req);
     kc_config_free(cfg);
     return rc;
@@ -240,11 +214,11 @@ int kc_cmd_erase(const struct kc_cli *cli)
         struct kc_ks_params_buf pbuf;
         kc_mint_params(p, &params, &pbuf);
         struct kc_cache *cache = kc_cache_open(false);
-        struct kc_cached_ks cur = {0};
+        struct kc_answer cur = {0};
         bool hit = kc_cache_get_ks(cache, &params, 0, time(NULL), &cur) == 1;
         if (hit && (!req.password || strcmp(req.password, cur.ks) == 0))
             kc_cache_drop_ks(cache, &params);
-        kc_cached_ks_clear(&cur);
+        kc_answer_clear(&cur);
         kc_cache_close(cache);
     }
     g_clear_error(&e); /* git's rule: erase of something we do not know is not an error */

@@ -8,7 +8,7 @@
 
 #include "commands.h"
 #include "diag.h"
-#include "exit_codes.h"
+#include "contract.h"
 #include "keyring.h"
 #include "mint.h"
 #include "secure_mem.h"
@@ -190,7 +190,7 @@ static void refresh_cache(const struct kc_profile *p, struct kc_cache *cache, st
         kc_cache_drop_ks(cache, &params);
         return;
     }
-    struct kc_cached_ks e = {
+    struct kc_answer e = {
         .ks = s->ks,
         .username = (char *)kc_session_username(p, s),
         .protocol = p->protocol,

@@ -3,7 +3,7 @@
 
 #include "commands.h"
 #include "diag.h"
-#include "exit_codes.h"
+#include "contract.h"
 #include "keyring.h"
 #include "mint.h"
 

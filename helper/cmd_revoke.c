@@ -4,9 +4,10 @@
 
 #include "commands.h"
 #include "diag.h"
-#include "exit_codes.h"
+#include "contract.h"
 #include "kaltura_api.h"
 #include "mint.h"
+#include "text.h"
 
 /* End ks at p's server; an INVALID_KS answer means it is already dead: fine. */
 static int end_session(const struct kc_profile *p, const char *ks)
@@ -45,14 +46,14 @@ int kc_cmd_revoke(const struct kc_cli *cli)
     kc_mint_params(p, &params, &pbuf);
     bool keyed = p->partner_id && p->app_token_id; /* else there is no cache entry */
     struct kc_cache *cache = keyed ? kc_cache_open(false) : NULL;
-    struct kc_cached_ks cur = {0};
+    struct kc_answer cur = {0};
     bool cached = kc_cache_get_ks(cache, &params, 0, time(NULL), &cur) == 1;
     const char *ks = req.password ? req.password : cached ? cur.ks : NULL;
     if (!ks) {
         diag_warning("nothing to revoke for profile '%s': no cached KS and no password= on "
                      "standard input",
                      p->name);
-    } else if (!kc_proto_value_ok(ks) || strlen(ks) > KC_API_MAX_KS) {
+    } else if (!kc_text_ok(ks, KC_ANSWER_MAX_KS, KC_TEXT_NONEMPTY | KC_TEXT_NO_SPACE)) {
         diag_error("revoke: the password= value is not a KS");
         rc = KC_EXIT_INPUT;
     } else {
@@ -60,7 +61,7 @@ int kc_cmd_revoke(const struct kc_cli *cli)
         if (rc == KC_EXIT_OK && cached && strcmp(ks, cur.ks) == 0)
             kc_cache_drop_ks(cache, &params);
     }
-    kc_cached_ks_clear(&cur);
+    kc_answer_clear(&cur);
     kc_cache_close(cache);
 out:
     kc_request_clear(&req);

@@ -4,7 +4,7 @@
 
 #include "commands.h"
 #include "diag.h"
-#include "exit_codes.h"
+#include "contract.h"
 #include "keyring.h"
 #include "mint.h"
 
@@ -40,7 +40,7 @@ static void cache_line(const struct kc_profile *p)
     struct kc_ks_params_buf pbuf;
     kc_mint_params(p, &params, &pbuf);
     struct kc_cache *cache = kc_cache_open(false);
-    struct kc_cached_ks e = {0};
+    struct kc_answer e = {0};
     time_t now = time(NULL);
     if (kc_cache_get_ks(cache, &params, 0, now, &e) == 1) {
         char when[64];
@@ -51,7 +51,7 @@ static void cache_line(const struct kc_profile *p)
     } else {
         printf("  cached KS: none\n");
     }
-    kc_cached_ks_clear(&e);
+    kc_answer_clear(&e);
     kc_cache_close(cache);
 }
 

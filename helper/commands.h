@@ -45,6 +45,6 @@ int kc_select(const struct kc_cli *cli, const struct kc_request *req, struct kc_
 /* A valid KS for p: from the cache (min_lifetime) or freshly minted (then cached, with the
  * request alias for the frontend). req may be NULL (`ks`). */
 int kc_obtain_ks(const struct kc_cli *cli, const struct kc_config *cfg, const struct kc_profile *p,
-                 const struct kc_request *req, struct kc_cached_ks *out);
+                 const struct kc_request *req, struct kc_answer *out);
 
 #endif

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "diag.h"
-#include "exit_codes.h"
+#include "contract.h"
 
 GQuark kc_error_quark(void)
 {
@@ -46,17 +46,6 @@ static bool key_is_known(const char *key)
         if (strcmp(key, known_keys[i]) == 0)
             return true;
     return false;
-}
-
-bool kc_profile_name_ok(const char *name)
-{
-    size_t n = name ? strlen(name) : 0;
-    if (n == 0 || n > 64 || strstr(name, ".."))
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!g_ascii_isalnum(name[i]) && !strchr("._-", name[i]))
-            return false;
-    return true;
 }
 
 /* ---- merged view of all files ---- */
@@ -238,7 +227,7 @@ char *kc_service_url_normalise(const char *url, bool allow_insecure, char **prot
     const char *h = g_uri_get_host(uri);
     if (strcmp(scheme, "https") != 0 && strcmp(scheme, "http") != 0)
         return url_error(error, url, "must start with https:// (or http:// for a local server)");
-    if (!h || !*h || !printable(h, 255) || strchr(h, ' '))
+    if (!h || !*h || !printable(h, KC_HOST_NAME_MAX) || strchr(h, ' '))
         return url_error(error, url, "has no host name");
     if (g_uri_get_userinfo(uri))
         return url_error(error, url, "must not contain a user name or password");

@@ -6,6 +6,7 @@
 #include <glib.h>
 #include <stdbool.h>
 
+#include "contract.h"
 #include "paths.h"
 #include "token_hash.h"
 
@@ -84,9 +85,6 @@ enum kc_select kc_config_select(const struct kc_config *c, const char *profile_a
                                 const char *req_profile, const char *req_protocol,
                                 const char *req_host, const struct kc_profile **out,
                                 GError **error);
-
-/* true for [A-Za-z0-9._-]{1,64} without "..". */
-bool kc_profile_name_ok(const char *name);
 
 /* `login`: sets key=value pairs (values NULL: remove the key) in profile's group of the user
  * file, keeping comments and other groups; atomic replace with mode 0600. */

@@ -16,7 +16,7 @@
 #include "cache.h"
 #include "cli_opts.h"
 #include "diag.h"
-#include "exit_codes.h"
+#include "contract.h"
 #include "kc_config.h"
 #include "paths.h"
 #include "protocol.h"
@@ -119,50 +119,30 @@ static int exec_minter(char **argv, char *raw, size_t raw_len, bool fed)
     return KC_EXIT_INTERNAL;
 }
 
-static int print_hit(const struct kc_cached_ks *e, bool bare)
-{
-    char exp[32];
-    snprintf(exp, sizeof exp, "%lld", e->expiry);
-    if (bare) {
-        if (!kc_proto_value_ok(e->ks) || printf("%s\n", e->ks) < 0)
-            return -1;
-    } else if (kc_proto_write(stdout, "protocol", e->protocol) != 0 ||
-               kc_proto_write(stdout, "host", e->host) != 0 ||
-               kc_proto_write(stdout, "username", e->username) != 0 ||
-               kc_proto_write(stdout, "password", e->ks) != 0 ||
-               kc_proto_write(stdout, "password_expiry_utc", exp) != 0) {
-        return -1;
-    }
-    return fflush(stdout) == 0 ? 0 : -1;
-}
-
-static int serve(struct kc_cached_ks *e, bool bare)
+/* Prints a cache hit. Returns its exit code. */
+static int serve(struct kc_answer *e, bool bare)
 {
     /* A buffered stdout holds the KS until the flush: nothing printed on failure paths. */
     static char buf[BUFSIZ]; /* static: stdout still refers to it at exit */
     setvbuf(stdout, buf, _IOFBF, sizeof buf);
-    int rc = print_hit(e, bare);
-    kc_cached_ks_clear(e);
-    if (rc != 0) {
-        diag_error("cannot write to standard output: %s", strerror(errno));
-        exit(KC_EXIT_INTERNAL);
-    }
+    int rc = kc_answer_print(stdout, e, bare ? KC_ANSWER_BARE : KC_ANSWER_CREDENTIAL);
+    kc_answer_clear(e);
     secure_wipe(buf, sizeof buf);
-    return 1;
+    return rc;
 }
 
-/* get / ks: 1 served from the cache, 0 miss. On a miss, single-flight with concurrent
- * frontends of the same request: one leads (and keeps *lead_fd locked across the exec of the
- * minter), the others wait for it and look again. */
+/* get / ks: -1 on a miss, else the exit code of serving the hit. On a miss, single-flight with
+ * concurrent frontends of the same request: one leads (and keeps *lead_fd locked across the exec of
+ * the minter), the others wait for it and look again. */
 static int try_cache(const struct opts *o, const struct kc_request *req, bool bare, int *lead_fd)
 {
     struct kc_config_paths paths;
     *lead_fd = -1;
     if (kc_config_paths_get(o->config, &paths) != 0)
-        return 0; /* the minter explains */
+        return -1; /* the minter explains */
     struct kc_cache *c = kc_cache_open_ex(true, true);
     struct kc_request_ident id = {.paths = &paths, .profile_arg = o->profile, .req = req};
-    struct kc_cached_ks e;
+    struct kc_answer e;
     bool waited = false;
     int hit = kc_cache_get_by_request(c, &id, time(NULL), &e);
     if (hit != 1 && c != NULL) {
@@ -173,7 +153,7 @@ static int try_cache(const struct opts *o, const struct kc_request *req, bool ba
     kc_cache_close(c);
     kc_config_paths_clear(&paths);
     if (hit != 1)
-        return 0;
+        return -1;
     if (*lead_fd >= 0)
         close(*lead_fd);
     *lead_fd = -1;
@@ -214,18 +194,19 @@ int main(int argc, char **argv)
             return KC_EXIT_INPUT;
         }
         int lead_fd; /* on a miss, stays open (locked) across the exec of the minter */
-        int hit = try_cache(&o, &req, false, &lead_fd);
+        int rc = try_cache(&o, &req, false, &lead_fd);
         kc_request_clear(&req);
-        if (hit) {
+        if (rc >= 0) {
             secure_wipe(raw, raw_len);
             free(raw);
-            return KC_EXIT_OK;
+            return rc;
         }
         return exec_minter(argv, raw, raw_len, true);
     }
     if (strcmp(cmd, "ks") == 0 && only) {
         int lead_fd;
-        return try_cache(&o, NULL, true, &lead_fd) ? KC_EXIT_OK : exec_minter(argv, NULL, 0, false);
+        int rc = try_cache(&o, NULL, true, &lead_fd);
+        return rc >= 0 ? rc : exec_minter(argv, NULL, 0, false);
     }
     if (strcmp(cmd, "get") == 0 || strcmp(cmd, "ks") == 0 || is_delegated(cmd))
         return exec_minter(argv, NULL, 0, false);

@@ -7,10 +7,11 @@
 #include <time.h>
 
 #include "diag.h"
-#include "exit_codes.h"
+#include "contract.h"
 #include "kaltura_errors.h"
 #include "kc_config.h"
 #include "secure_mem.h"
+#include "text.h"
 
 #define CLIENT_TAG  "kaltura-credential:" KC_VERSION
 #define MAX_RETRIES 2 /* after the first attempt, for 5xx and dropped connections */
@@ -356,18 +357,6 @@ static bool json_int(JsonNode *n, long long *out)
     return false;
 }
 
-/* A value fit to be printed on one protocol line. */
-static bool line_safe(const char *s, size_t max, bool allow_space)
-{
-    size_t n = 0;
-    for (; s[n]; n++) {
-        unsigned char c = (unsigned char)s[n];
-        if (c < 0x20 || c == 0x7f || (!allow_space && c == ' '))
-            return false;
-    }
-    return n > 0 && n <= max;
-}
-
 /* A string member's value, or "" when it is absent or not a string: a server that sends
  * "objectType": 1 or "code": {} must not crash us (json_node_get_string gives NULL for a
  * number, json_object_get_string_member_with_default g_criticals for an object). */
@@ -425,7 +414,7 @@ bool kc_api_parse(const char *body, size_t len, enum kc_api_answer kind, const c
         json_node_get_value_type(ks) != G_TYPE_STRING)
         return bad_answer(error, what, "no ks in the answer");
     const char *ks_str = json_node_get_string(ks);
-    if (!line_safe(ks_str, KC_API_MAX_KS, false))
+    if (!kc_text_ok(ks_str, KC_ANSWER_MAX_KS, KC_TEXT_NONEMPTY | KC_TEXT_NO_SPACE))
         return bad_answer(error, what,
                           "the KS is empty, too long, or contains a newline or control character");
     long long expiry = 0;
@@ -441,7 +430,7 @@ bool kc_api_parse(const char *body, size_t len, enum kc_api_answer kind, const c
     long long uid_num;
     if (u && JSON_NODE_TYPE(u) == JSON_NODE_VALUE && json_node_get_value_type(u) == G_TYPE_STRING) {
         const char *s = json_node_get_string(u);
-        if (*s && !line_safe(s, KC_API_MAX_USER_ID, true))
+        if (*s && !kc_text_ok(s, KC_ANSWER_MAX_USERNAME, KC_TEXT_ANY))
             return bad_answer(error, what, "the user id contains a newline or is too long");
         user = g_strdup(s);
     } else if (u && json_int(u, &uid_num)) {

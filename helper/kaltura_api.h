@@ -12,8 +12,6 @@
 #include "config.h"
 
 #define KC_API_MAX_RESPONSE (64 * 1024)
-#define KC_API_MAX_KS       (16 * 1024)
-#define KC_API_MAX_USER_ID  1024
 
 struct kc_api;
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cancel_timer.h"
-#include "exit_codes.h"
+#include "contract.h"
 
 static const SecretSchema schema = {
     .name = "org.kaltura.AppToken",

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "exit_codes.h"
+#include "contract.h"
 #include "secure_mem.h"
 #include "token_hash.h"
 

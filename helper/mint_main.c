@@ -13,7 +13,7 @@
 #include "cli_opts.h"
 #include "commands.h"
 #include "diag.h"
-#include "exit_codes.h"
+#include "contract.h"
 #include "kc_config.h"
 #include "secure_mem.h"
 

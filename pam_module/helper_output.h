@@ -7,9 +7,12 @@
 
 #include <stddef.h>
 
-#define KC_HELPER_OUTPUT_MAX 4096 /* bytes of stdout we accept from the helper */
-#define KC_KS_MAX            4000 /* longest KS we accept */
-#define KC_EXPIRY_DIGITS_MAX 19   /* fits in a signed 64-bit integer */
+#include "contract.h"
+
+/* Exactly what the helper may print (contract.h): its longest answer passes. */
+#define KC_HELPER_OUTPUT_MAX KC_ANSWER_MAX        /* bytes of stdout we accept from the helper */
+#define KC_KS_MAX            KC_ANSWER_MAX_KS     /* longest KS we accept */
+#define KC_EXPIRY_DIGITS_MAX KC_ANSWER_MAX_EXPIRY /* fits in a signed 64-bit integer */
 
 enum kc_parse_result {
     KC_PARSE_OK,    /* password found (expiry optional) */

@@ -16,15 +16,6 @@ struct option_def {
     option_fn set;
 };
 
-bool kc_valid_profile(const char *name)
-{
-    size_t n = strlen(name);
-
-    if (n == 0 || n > KC_PROFILE_NAME_MAX)
-        return false;
-    return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
-}
-
 bool kc_valid_env_name(const char *name)
 {
     static const char first[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_";
@@ -95,8 +86,8 @@ static bool set_minimum_uid(struct kc_args *args, const char *value)
 
 static bool set_profile(struct kc_args *args, const char *value)
 {
-    if (!kc_valid_profile(value)) {
-        kc_err(args, "invalid profile= name (want [A-Za-z0-9._-], at most %d characters)",
+    if (!kc_profile_name_ok(value)) {
+        kc_err(args, "invalid profile= name (want [A-Za-z0-9._-], at most %d characters, no '..')",
                KC_PROFILE_NAME_MAX);
         return false;
     }

@@ -5,11 +5,12 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#define KC_ENV_NAME_MAX     64  /* longest env= name we accept */
-#define KC_PROFILE_NAME_MAX 128 /* longest profile= name we accept */
-#define KC_TIMEOUT_DEFAULT  10u
-#define KC_TIMEOUT_MAX      300u
-#define KC_MINIMUM_UID      1000u
+#include "contract.h"
+
+#define KC_ENV_NAME_MAX    64 /* longest env= name we accept */
+#define KC_TIMEOUT_DEFAULT 10u
+#define KC_TIMEOUT_MAX     300u
+#define KC_MINIMUM_UID     1000u
 
 struct kc_options {
     const char *profile;    /* profile=NAME, NULL: let the helper pick `default` */
@@ -32,7 +33,6 @@ struct kc_args;
 bool kc_options_parse(struct kc_args *args, int argc, const char **argv);
 
 /* Validators, exposed for the unit tests. */
-bool kc_valid_profile(const char *name);
 bool kc_valid_env_name(const char *name);
 
 #endif

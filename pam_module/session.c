@@ -10,14 +10,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "contract.h"
 #include "helper_output.h"
 #include "run_helper.h"
 
 #define DATA_NAME "pam_kaltura"
-
-/* Helper exit codes (doc/architecture.md) that mean "not applicable" → PAM_IGNORE. */
-#define HELPER_EXIT_NO_PROFILE 5
-#define HELPER_EXIT_NO_TOKEN   6
 
 /* Kept with pam_set_data: the outcome of the first open, and the KS when `revoke` needs it. */
 struct session_data {
@@ -151,7 +148,8 @@ done:
 
 /*
  * Maps a finished helper run to a PAM code and logs it. 0 with output → parse;
- * exit 5/6 or 0 with no output → PAM_IGNORE; anything else → PAM_SESSION_ERR.
+ * exit KC_EXIT_NO_PROFILE/NO_TOKEN ("not applicable") or 0 with no output → PAM_IGNORE; anything
+ * else → PAM_SESSION_ERR.
  */
 static int judge_run(const struct kc_args *args, const struct kc_helper_result *res,
                      const char *command)
@@ -166,7 +164,8 @@ static int judge_run(const struct kc_args *args, const struct kc_helper_result *
         return PAM_SESSION_ERR;
     }
     if (res->overflow) {
-        kc_err(args, "helper %s wrote more than %d bytes: killed", command, KC_HELPER_OUTPUT_MAX);
+        kc_err(args, "helper %s wrote more than %zu bytes: killed", command,
+               (size_t)KC_HELPER_OUTPUT_MAX);
         return PAM_SESSION_ERR;
     }
     if (!WIFEXITED(res->status)) {
@@ -176,11 +175,10 @@ static int judge_run(const struct kc_args *args, const struct kc_helper_result *
         return PAM_SESSION_ERR;
     }
     code = WEXITSTATUS(res->status);
-    if (code == HELPER_EXIT_NO_PROFILE || code == HELPER_EXIT_NO_TOKEN) {
+    if (code == KC_EXIT_NO_PROFILE || code == KC_EXIT_NO_TOKEN) {
         kc_log_helper_stderr(args, res, LOG_DEBUG);
         kc_debug(args, "helper %s: %s (exit %d): nothing to do", command,
-                 code == HELPER_EXIT_NO_PROFILE ? "profile not configured" : "no token stored",
-                 code);
+                 code == KC_EXIT_NO_PROFILE ? "profile not configured" : "no token stored", code);
         return PAM_IGNORE;
     }
     if (code != 0) {

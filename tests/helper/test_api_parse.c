@@ -1,7 +1,7 @@
 /* Parsing of api_v3 JSON answers: KalturaSessionInfo, widget sessions, exceptions. */
 #include <string.h>
 
-#include "exit_codes.h"
+#include "contract.h"
 #include "kaltura_api.h"
 #include "tap.h"
 
@@ -92,7 +92,7 @@ int main(void)
     bad("{\"ks\":\"\xff\xfe\",\"expiry\":1700000100}", KC_ANSWER_SESSION_INFO, "invalid UTF-8");
     {
         GString *big = g_string_new("{\"ks\":\"");
-        for (int i = 0; i < KC_API_MAX_KS + 1; i++)
+        for (int i = 0; i < KC_ANSWER_MAX_KS + 1; i++)
             g_string_append_c(big, 'a');
         g_string_append(big, "\",\"expiry\":1700000100}");
         bad(big->str, KC_ANSWER_SESSION_INFO, "ks over 16 KiB");

@@ -4,7 +4,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
-#include "exit_codes.h"
+#include "contract.h"
 #include "tap.h"
 
 static GError *err;

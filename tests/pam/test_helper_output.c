@@ -74,5 +74,6 @@ int main(void)
     memset(big, 'x', sizeof big);
     big[sizeof big - 1] = '\n';
     TAP_CHECK(kc_helper_output_parse(big, sizeof big, &out, &why) == KC_PARSE_ERROR);
+
     return tap_done();
 }

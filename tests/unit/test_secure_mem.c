@@ -32,13 +32,13 @@ int main(void)
     secure_free_str(NULL);
     tap_ok(1, "NULL is accepted");
 
-    struct kc_cached_ks e = {.ks = strdup("djJ8secret"),
-                             .username = strdup("u"),
-                             .protocol = strdup("https"),
-                             .host = strdup("h"),
-                             .expiry = 42};
-    kc_cached_ks_clear(&e);
-    tap_ok(all_zero(&e, sizeof e), "kc_cached_ks_clear: no pointer or expiry left behind");
+    struct kc_answer e = {.ks = strdup("djJ8secret"),
+                          .username = strdup("u"),
+                          .protocol = strdup("https"),
+                          .host = strdup("h"),
+                          .expiry = 42};
+    kc_answer_clear(&e);
+    tap_ok(all_zero(&e, sizeof e), "kc_answer_clear: no pointer or expiry left behind");
 
     struct kc_strbuf b = {0};
     kc_sb_add(&b, "ks=djJ8secret");
