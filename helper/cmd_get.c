@@ -5,7 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "commands.h"
+#include "handlers.h"
 #include "diag.h"
 #include "contract.h"
 #include "keyring.h"
@@ -160,10 +160,6 @@ static int get_or_ks(const struct kc_cli *cli, bool bare)
     const struct kc_profile *p = NULL;
     bool not_served = false;
     struct kc_answer e = {0};
-    if (cli->argc > 0) {
-        diag_error("%s takes no arguments; see kaltura-credential --help", cli->command);
-        return KC_EXIT_USAGE;
-    }
     /* `ks` reads no request (stdin is often a terminal) unless the frontend fed one, and
      * then ignores it: the frontend keys `ks` cache hits on no request either. */
     memset(&req, 0, sizeof req);

@@ -6,7 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "commands.h"
+#include "handlers.h"
 #include "diag.h"
 #include "contract.h"
 #include "keyring.h"

@@ -1,7 +1,7 @@
 /* logout: forget the profile's token (keyring) and its cached KS. */
 #include <stdio.h>
 
-#include "commands.h"
+#include "handlers.h"
 #include "diag.h"
 #include "contract.h"
 #include "keyring.h"
@@ -12,10 +12,6 @@ int kc_cmd_logout(const struct kc_cli *cli)
     struct kc_config *cfg = NULL;
     const struct kc_profile *p = NULL;
     bool not_served;
-    if (cli->argc > 0) {
-        diag_error("logout takes no arguments; see kaltura-credential --help");
-        return KC_EXIT_USAGE;
-    }
     int rc = kc_select(cli, NULL, &cfg, &p, &not_served);
     if (rc != KC_EXIT_OK)
         return rc;

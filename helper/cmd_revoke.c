@@ -2,7 +2,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "commands.h"
+#include "handlers.h"
 #include "diag.h"
 #include "contract.h"
 #include "kaltura_api.h"
@@ -32,10 +32,6 @@ int kc_cmd_revoke(const struct kc_cli *cli)
     struct kc_config *cfg = NULL;
     const struct kc_profile *p = NULL;
     bool not_served = false;
-    if (cli->argc > 0) {
-        diag_error("revoke takes no arguments (the KS comes as password= on stdin)");
-        return KC_EXIT_USAGE;
-    }
     int rc = kc_read_request(&req, true);
     if (rc == KC_EXIT_OK)
         rc = kc_select(cli, &req, &cfg, &p, &not_served);

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "commands.h"
+#include "handlers.h"
 #include "diag.h"
 #include "contract.h"
 #include "keyring.h"
@@ -70,10 +70,6 @@ static void show(const struct kc_profile *p)
 
 int kc_cmd_status(const struct kc_cli *cli)
 {
-    if (cli->argc > 0) {
-        diag_error("status takes no arguments; see kaltura-credential --help");
-        return KC_EXIT_USAGE;
-    }
     GError *e = NULL;
     struct kc_config *cfg = kc_config_load(cli->config, &e);
     if (!cfg)

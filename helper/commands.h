@@ -1,50 +1,53 @@
-/* The minter's commands (design.md §3.3). Each returns an enum kc_exit and has already printed
- * its one-line diagnostic when it fails. */
+/* The commands of kaltura-credential (design.md §3.3): one table for both programs. The
+ * frontend reads from it what it may do by itself; the minter pairs every row with its handler
+ * (handlers.c), and tests/unit/test_commands.c checks that none is missing. A word that is in
+ * no row is ignored with exit 0, by both programs (gitcredentials(7): a helper ignores the
+ * actions it does not know). libc only.
+ *
+ * A new command: one id, one row here, one handler in handlers.c. */
 #ifndef KC_COMMANDS_H
 #define KC_COMMANDS_H
 
-#include <glib.h>
 #include <stdbool.h>
 
-#include "cache.h"
-#include "config.h"
-#include "protocol.h"
+#include "answer.h"
 
-struct kc_cli {
-    const char *config;  /* --config FILE, or NULL */
-    const char *profile; /* --profile NAME, or NULL */
-    const char *command;
-    int argc; /* arguments after the command */
-    char **argv;
-    bool request_fed; /* KALTURA_CREDENTIAL_REQUEST_FED=1: stdin is the frontend's memfd */
+enum kc_command_id {
+    KC_CMD_GET,
+    KC_CMD_KS,
+    KC_CMD_STORE,
+    KC_CMD_ERASE,
+    KC_CMD_LOGIN,
+    KC_CMD_LOGOUT,
+    KC_CMD_REVOKE,
+    KC_CMD_STATUS,
+    KC_CMD_CAPABILITY,
+    KC_CMD_COUNT
 };
 
-int kc_cmd_get(const struct kc_cli *cli);
-int kc_cmd_ks(const struct kc_cli *cli);
-int kc_cmd_erase(const struct kc_cli *cli);
-int kc_cmd_login(const struct kc_cli *cli);
-int kc_cmd_logout(const struct kc_cli *cli);
-int kc_cmd_status(const struct kc_cli *cli);
-int kc_cmd_revoke(const struct kc_cli *cli);
+/* What the frontend does with a command. */
+enum kc_front {
+    KC_FRONT_MINTER, /* exec the minter with the same arguments */
+    KC_FRONT_IGNORE, /* nothing to do: print nothing, exit 0 */
+    KC_FRONT_CACHE,  /* without arguments: serve a cache hit; else (or on a miss) the minter */
+};
 
-/* ---- shared by the commands (cmd_get.c) ---- */
+#define KC_ARGS_ANY (-1) /* the handler parses or ignores the arguments after the command */
 
-/* Prints error's message with diag_error and returns its exit code (frees error). */
-int kc_fail(GError *error);
+struct kc_command {
+    enum kc_command_id id; /* == its index in kc_commands */
+    const char *name;
+    enum kc_front front;
+    /* KC_FRONT_CACHE: the request on stdin selects the profile (get), or no request (ks) */
+    bool reads_request;
+    enum kc_answer_format answer; /* KC_FRONT_CACHE: how a hit is printed */
+    int max_args;     /* 0: arguments are a usage error (the minter says so); or KC_ARGS_ANY */
+    const char *help; /* --help text after the name; lines separated by '\n' */
+};
 
-/* Reads a credential request from stdin (an empty request when stdin is a terminal and
- * skip_tty). Returns KC_EXIT_OK or KC_EXIT_INPUT (printed). */
-int kc_read_request(struct kc_request *req, bool skip_tty);
+extern const struct kc_command kc_commands[KC_CMD_COUNT];
 
-/* Loads the config and selects the profile for req (may be NULL). Returns KC_EXIT_OK with
- * *cfg and *p set, or an exit code (printed). *not_served: the request names a host no profile
- * serves (then KC_EXIT_OK and *p == NULL). */
-int kc_select(const struct kc_cli *cli, const struct kc_request *req, struct kc_config **cfg,
-              const struct kc_profile **p, bool *not_served);
-
-/* A valid KS for p: from the cache (min_lifetime) or freshly minted (then cached, with the
- * request alias for the frontend). req may be NULL (`ks`). */
-int kc_obtain_ks(const struct kc_cli *cli, const struct kc_config *cfg, const struct kc_profile *p,
-                 const struct kc_request *req, struct kc_answer *out);
+/* The row named name, or NULL: a word to ignore. */
+const struct kc_command *kc_command_find(const char *name);
 
 #endif

@@ -2,8 +2,9 @@
  *
  * Links libc only, on purpose: libsecret, GLib, libcurl and OpenSSL cost 10-18 ms of dynamic
  * linking before main() (design.md §3.5), more than a whole cache hit. This program answers
- * what needs none of them (store, unknown actions, cache hits for get/ks) and execv()s
- * kaltura-credential-mint, with the same arguments, for everything else. */
+ * what needs none of them (what the command table, commands.h, lets it: store, words in no
+ * row, cache hits for get/ks) and execv()s kaltura-credential-mint, with the same arguments,
+ * for everything else. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 
 #include "cache.h"
 #include "cli_opts.h"
+#include "commands.h"
 #include "diag.h"
 #include "contract.h"
 #include "kc_config.h"
@@ -120,12 +122,12 @@ static int exec_minter(char **argv, char *raw, size_t raw_len, bool fed)
 }
 
 /* Prints a cache hit. Returns its exit code. */
-static int serve(struct kc_answer *e, bool bare)
+static int serve(struct kc_answer *e, enum kc_answer_format format)
 {
     /* A buffered stdout holds the KS until the flush: nothing printed on failure paths. */
     static char buf[BUFSIZ]; /* static: stdout still refers to it at exit */
     setvbuf(stdout, buf, _IOFBF, sizeof buf);
-    int rc = kc_answer_print(stdout, e, bare ? KC_ANSWER_BARE : KC_ANSWER_CREDENTIAL);
+    int rc = kc_answer_print(stdout, e, format);
     kc_answer_clear(e);
     secure_wipe(buf, sizeof buf);
     return rc;
@@ -134,7 +136,8 @@ static int serve(struct kc_answer *e, bool bare)
 /* get / ks: -1 on a miss, else the exit code of serving the hit. On a miss, single-flight with
  * concurrent frontends of the same request: one leads (and keeps *lead_fd locked across the exec of
  * the minter), the others wait for it and look again. */
-static int try_cache(const struct opts *o, const struct kc_request *req, bool bare, int *lead_fd)
+static int try_cache(const struct opts *o, const struct kc_request *req,
+                     enum kc_answer_format format, int *lead_fd)
 {
     struct kc_config_paths paths;
     *lead_fd = -1;
@@ -157,16 +160,34 @@ static int try_cache(const struct opts *o, const struct kc_request *req, bool ba
     if (*lead_fd >= 0)
         close(*lead_fd);
     *lead_fd = -1;
-    return serve(&e, bare);
+    return serve(&e, format);
 }
 
-static bool is_delegated(const char *cmd)
+/* A KC_FRONT_CACHE command without arguments: a hit is printed here, a miss goes to the
+ * minter (with the request already read, for get). */
+static int cache_or_minter(const struct opts *o, const struct kc_command *c, char **argv)
 {
-    static const char *const words[] = {"erase", "login", "logout", "revoke", "status"};
-    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-        if (strcmp(cmd, words[i]) == 0)
-            return true;
-    return false;
+    int lead_fd; /* on a miss, stays open (locked) across the exec of the minter */
+    if (!c->reads_request) {
+        int rc = try_cache(o, NULL, c->answer, &lead_fd);
+        return rc >= 0 ? rc : exec_minter(argv, NULL, 0, false);
+    }
+    struct kc_request req;
+    char *raw = NULL;
+    size_t raw_len = 0;
+    const char *why = NULL;
+    if (kc_request_read_fd(STDIN_FILENO, &req, &raw, &raw_len, &why) != 0) {
+        diag_error("bad credential request on standard input: %s", why);
+        return KC_EXIT_INPUT;
+    }
+    int rc = try_cache(o, &req, c->answer, &lead_fd);
+    kc_request_clear(&req);
+    if (rc >= 0) {
+        secure_wipe(raw, raw_len);
+        free(raw);
+        return rc;
+    }
+    return exec_minter(argv, raw, raw_len, true);
 }
 
 int main(int argc, char **argv)
@@ -182,33 +203,18 @@ int main(int argc, char **argv)
     }
     if (o.delegate)
         return exec_minter(argv, NULL, 0, false);
-    const char *cmd = argv[o.cmd];
-    bool only = o.cmd == argc - 1; /* extra arguments: let the minter judge them */
-    if (strcmp(cmd, "get") == 0 && only) {
-        struct kc_request req;
-        char *raw = NULL;
-        size_t raw_len = 0;
-        const char *why = NULL;
-        if (kc_request_read_fd(STDIN_FILENO, &req, &raw, &raw_len, &why) != 0) {
-            diag_error("bad credential request on standard input: %s", why);
-            return KC_EXIT_INPUT;
-        }
-        int lead_fd; /* on a miss, stays open (locked) across the exec of the minter */
-        int rc = try_cache(&o, &req, false, &lead_fd);
-        kc_request_clear(&req);
-        if (rc >= 0) {
-            secure_wipe(raw, raw_len);
-            free(raw);
-            return rc;
-        }
-        return exec_minter(argv, raw, raw_len, true);
+    const struct kc_command *c = kc_command_find(argv[o.cmd]);
+    if (c == NULL)
+        return KC_EXIT_OK; /* an action git may add later: ignored (gitcredentials) */
+    switch (c->front) {
+    case KC_FRONT_IGNORE:
+        return KC_EXIT_OK;
+    case KC_FRONT_CACHE:
+        if (o.cmd == argc - 1) /* with arguments: the minter judges them */
+            return cache_or_minter(&o, c, argv);
+        break;
+    case KC_FRONT_MINTER:
+        break;
     }
-    if (strcmp(cmd, "ks") == 0 && only) {
-        int lead_fd;
-        int rc = try_cache(&o, NULL, true, &lead_fd);
-        return rc >= 0 ? rc : exec_minter(argv, NULL, 0, false);
-    }
-    if (strcmp(cmd, "get") == 0 || strcmp(cmd, "ks") == 0 || is_delegated(cmd))
-        return exec_minter(argv, NULL, 0, false);
-    return KC_EXIT_OK; /* store, and any action git may add later: ignored (gitcredentials) */
+    return exec_minter(argv, NULL, 0, false);
 }

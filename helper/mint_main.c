@@ -12,59 +12,29 @@
 
 #include "cli_opts.h"
 #include "commands.h"
+#include "handlers.h"
 #include "diag.h"
 #include "contract.h"
 #include "kc_config.h"
 #include "secure_mem.h"
 
-static int cmd_store(const struct kc_cli *cli)
-{
-    (void)cli; /* a generating helper stores nothing (and echoes nothing, unlike some) */
-    return KC_EXIT_OK;
-}
-
-static int cmd_capability(const struct kc_cli *cli)
-{
-    (void)cli;
-    printf("version 0\n"); /* no optional capabilities */
-    return KC_EXIT_OK;
-}
-
-static const struct {
-    const char *name;
-    int (*run)(const struct kc_cli *cli);
-} commands[] = {
-    {"get", kc_cmd_get},       {"store", cmd_store},      {"erase", kc_cmd_erase},
-    {"login", kc_cmd_login},   {"logout", kc_cmd_logout}, {"ks", kc_cmd_ks},
-    {"revoke", kc_cmd_revoke}, {"status", kc_cmd_status}, {"capability", cmd_capability},
-};
-
-static const char help[] =
+static const char intro[] =
     "usage: kaltura-credential [--config FILE] [--profile NAME] COMMAND [OPTIONS]\n"
     "\n"
     "Turns the Kaltura App Token kept in your desktop keyring into a fresh KS (Kaltura\n"
     "Session), over the git credential protocol or as a bare string.\n"
     "\n"
-    "Commands:\n"
-    "  get         read key=value lines (protocol, host, path, profile) on stdin until a\n"
-    "              blank line or EOF; print protocol, host, username, password=<KS> and\n"
-    "              password_expiry_utc. A host no profile serves: prints nothing, exit 0.\n"
-    "  ks          print the bare KS and a newline, e.g. KS=$(kaltura-credential ks)\n"
-    "  store       accepted and ignored (git calls it)\n"
-    "  erase       forget the cached KS of the selected profile\n"
-    "  login       set a profile up and store its App Token in the keyring:\n"
-    "                --service-url URL --partner-id N --app-token-id ID\n"
-    "                --hash sha1|sha256|sha512|md5 --ca-file FILE --no-verify\n"
-    "                and for the sessions: --user-id ID --session-type user|admin\n"
-    "                --expiry SECONDS --privileges LIST\n"
-    "              the token is read from stdin (one line), or prompted for on a terminal;\n"
-    "              one KS is minted to prove it works (unless --no-verify) before anything\n"
-    "              is stored; that KS replaces the profile's cached one\n"
-    "  logout      remove the profile's App Token from the keyring and its cached KS\n"
-    "  revoke      end a KS on the server: password=<KS> from stdin, else the cached one\n"
-    "  status      per profile: token stored or not, keyring locked, cached KS expiry\n"
-    "  capability  print the git credential capabilities (version 0, none)\n"
-    "  any other command is ignored silently (exit 0), as git expects of helpers.\n"
+    "Commands:\n";
+
+static const char login_options[] =
+    "\n"
+    "login options:\n"
+    "  --service-url URL --partner-id N --app-token-id ID\n"
+    "  --hash sha1|sha256|sha512|md5 --ca-file FILE --no-verify\n"
+    "  and for the sessions: --user-id ID --session-type user|admin\n"
+    "  --expiry SECONDS --privileges LIST\n";
+
+static const char options_and_keys[] =
     "\n"
     "Options:\n"
     "  --config FILE   read only FILE (also: KALTURA_CREDENTIAL_CONFIG=FILE); default:\n"
@@ -85,7 +55,9 @@ static const char help[] =
     "  timeout         seconds one command may spend on the network (30)\n"
     "  cache           reuse a still-valid KS from $XDG_RUNTIME_DIR (true)\n"
     "  min_lifetime    seconds a reused KS must still be valid (300)\n"
-    "  allow_insecure  allow http:// on a non-loopback host (false; warned about)\n"
+    "  allow_insecure  allow http:// on a non-loopback host (false; warned about)\n";
+
+static const char exit_status[] =
     "\n"
     "Exit status:\n"
     "  0  success (also: ignored command, or a host no profile serves)\n"
@@ -93,6 +65,31 @@ static const char help[] =
     "  4  configuration error     5  profile not configured 6  no token in the keyring\n"
     "  7  keyring locked or no Secret Service               8  rejected by the Kaltura server\n"
     "  9  network, TLS or timeout failure                   10 unusable server answer\n";
+
+/* Writes text with every line after the first indented by indent columns. */
+static void put_indented(const char *text, int indent)
+{
+    for (const char *line = text; *line != '\0';) {
+        size_t n = strcspn(line, "\n");
+        printf("%.*s\n", (int)n, line);
+        line += n;
+        if (*line == '\n' && *++line != '\0')
+            printf("%*s", indent, "");
+    }
+}
+
+static void print_help(void)
+{
+    fputs(intro, stdout);
+    for (size_t i = 0; i < KC_CMD_COUNT; i++) {
+        printf("  %-11s ", kc_commands[i].name);
+        put_indented(kc_commands[i].help, 14);
+    }
+    fputs("  any other command is ignored silently (exit 0), as git expects of helpers.\n", stdout);
+    fputs(login_options, stdout);
+    fputs(options_and_keys, stdout);
+    fputs(exit_status, stdout);
+}
 
 static int usage_error(const char *why)
 {
@@ -123,7 +120,7 @@ static int parse_global(int argc, char **argv, struct kc_cli *cli, int *early_ex
     }
     const char *a = argv[i];
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-        fputs(help, stdout);
+        print_help();
         return *early_exit = KC_EXIT_OK, -1;
     }
     if (strcmp(a, "--version") == 0) {
@@ -156,21 +153,23 @@ int main(int argc, char **argv)
     cli.argv = argv + cmd + 1;
     const char *fed = getenv("KALTURA_CREDENTIAL_REQUEST_FED");
     cli.request_fed = fed && strcmp(fed, "1") == 0;
-    for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
-        if (strcmp(commands[i].name, cli.command) != 0)
-            continue;
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-            diag_error("cannot initialise libcurl");
-            return KC_EXIT_INTERNAL;
-        }
-        int rc = commands[i].run(&cli);
-        curl_global_cleanup();
-        if (fflush(stdout) != 0 && rc == KC_EXIT_OK) {
-            diag_error("cannot write to standard output: %s", strerror(errno));
-            rc = KC_EXIT_INTERNAL;
-        }
-        secure_wipe(out_buf, sizeof out_buf);
-        return rc;
+    const struct kc_command *c = kc_command_find(cli.command);
+    if (c == NULL)
+        return KC_EXIT_OK; /* an action git may add later: ignore it silently (gitcredentials) */
+    if (c->max_args == 0 && cli.argc > 0) {
+        diag_error("%s takes no arguments; see kaltura-credential --help", c->name);
+        return KC_EXIT_USAGE;
     }
-    return KC_EXIT_OK; /* an action git may add later: ignore it silently (gitcredentials) */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        diag_error("cannot initialise libcurl");
+        return KC_EXIT_INTERNAL;
+    }
+    int rc = kc_handlers[c->id](&cli);
+    curl_global_cleanup();
+    if (fflush(stdout) != 0 && rc == KC_EXIT_OK) {
+        diag_error("cannot write to standard output: %s", strerror(errno));
+        rc = KC_EXIT_INTERNAL;
+    }
+    secure_wipe(out_buf, sizeof out_buf);
+    return rc;
 }

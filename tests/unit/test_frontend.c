@@ -124,6 +124,16 @@ int main(int argc, char **argv)
     tap_ok(run("", ARGS("store")) == 0 && out[0] == '\0' && err[0] == '\0', "store: silent 0");
     tap_ok(run("", ARGS("no-such-action")) == 0 && out[0] == '\0' && err[0] == '\0',
            "unknown action: silent 0");
+    /* capability: the same answer whichever program is asked (the frontend hands it over) */
+    tap_ok(run("", ARGS("capability")) == 0 && strcmp(out, "version 0\n") == 0,
+           "capability through the frontend: version 0");
+    char mint[4200];
+    snprintf(mint, sizeof mint, "%.*s/kaltura-credential-mint", (int)(strrchr(fe, '/') - fe), fe);
+    const char *fe_saved = fe;
+    fe = mint;
+    tap_ok(run("", ARGS("capability")) == 0 && strcmp(out, "version 0\n") == 0,
+           "capability asked of the minter directly: version 0");
+    fe = fe_saved;
     tap_ok(run("", ARGS("--profile", "x")) == 2 && out[0] == '\0' && strstr(err, "usage"),
            "no command: usage, exit 2");
     tap_ok(run("", ARGS("--config")) == 2, "--config without a value: exit 2");
