@@ -139,7 +139,7 @@ int kc_obtain_ks(const struct kc_cli *cli, const struct kc_config *cfg, const st
     if (cache && kc_cache_get_ks(cache, &params, p->min_lifetime, time(NULL), out) == 1)
         goto hit;
     /* Single flight: whoever holds the lock mints; the others find its KS on the re-check. */
-    lock = kc_cache_lock(cache, &params, p->timeout);
+    lock = kc_cache_lock(cache, &params, (int)p->timeout);
     if (cache && kc_cache_get_ks(cache, &params, p->min_lifetime, time(NULL), out) == 1)
         goto hit;
     rc = mint_fresh(p, cache, out);
@@ -205,7 +205,7 @@ int kc_cmd_erase(const struct kc_cli *cli)
     if (cfg &&
         kc_config_select(cfg, cli->profile, req.profile, req.protocol, req.host, &p, &e) ==
             KC_SELECT_OK &&
-        p->partner_id && p->app_token_id) {
+        kc_profile_complete(p, NULL)) {
         struct kc_ks_params params;
         struct kc_ks_params_buf pbuf;
         kc_mint_params(p, &params, &pbuf);

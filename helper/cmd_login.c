@@ -9,36 +9,24 @@
 #include "handlers.h"
 #include "diag.h"
 #include "contract.h"
+#include "config_keys.h"
 #include "keyring.h"
 #include "mint.h"
 #include "secure_mem.h"
 
-/* login options -> config keys */
-static const struct {
-    const char *option;
-    const char *key;
-} options[] = {
-    {"--service-url", "service_url"},   {"--partner-id", "partner_id"},
-    {"--app-token-id", "app_token_id"}, {"--hash", "hash_function"},
-    {"--ca-file", "ca_file"},           {"--user-id", "user_id"},
-    {"--session-type", "session_type"}, {"--expiry", "expiry"},
-    {"--privileges", "privileges"},
-};
-/* options[] from here on are written to the config only when given (the others always). */
-#define FIRST_OPTIONAL_KEY 5
-#define N_OPTIONS          G_N_ELEMENTS(options)
-
+/* login's options are the config keys' (config_keys.c), plus --no-verify. */
 static int usage(const char *why)
 {
-    diag_error("login: %s; usage: kaltura-credential [--profile NAME] login [--service-url URL] "
-               "[--partner-id N] [--app-token-id ID] [--hash sha1|sha256|sha512|md5] "
-               "[--ca-file FILE] [--user-id ID] [--session-type user|admin] [--expiry SECONDS] "
-               "[--privileges LIST] [--no-verify]",
-               why);
+    g_autoptr(GString) u = g_string_new("usage: kaltura-credential [--profile NAME] login");
+    for (size_t k = 0; k < kc_n_keys; k++)
+        if (kc_keys[k].option)
+            g_string_append_printf(u, " [%s %s]", kc_keys[k].option, kc_keys[k].metavar);
+    diag_error("login: %s; %s [--no-verify]", why, u->str);
     return KC_EXIT_USAGE;
 }
 
-static int parse_args(const struct kc_cli *cli, const char *values[N_OPTIONS], bool *no_verify)
+/* values[k]: the value given for key k's option, or NULL. */
+static int parse_args(const struct kc_cli *cli, const char **values, bool *no_verify)
 {
     for (int i = 0; i < cli->argc; i++) {
         const char *a = cli->argv[i];
@@ -47,9 +35,10 @@ static int parse_args(const struct kc_cli *cli, const char *values[N_OPTIONS], b
             continue;
         }
         size_t k = 0;
-        for (; k < N_OPTIONS; k++) {
-            size_t n = strlen(options[k].option);
-            if (strncmp(a, options[k].option, n) == 0 && (a[n] == '\0' || a[n] == '=')) {
+        for (; k < kc_n_keys; k++) {
+            const char *opt = kc_keys[k].option;
+            size_t n = opt ? strlen(opt) : 0;
+            if (opt && strncmp(a, opt, n) == 0 && (a[n] == '\0' || a[n] == '=')) {
                 if (a[n] == '=')
                     values[k] = a + n + 1;
                 else if (i + 1 < cli->argc)
@@ -59,7 +48,7 @@ static int parse_args(const struct kc_cli *cli, const char *values[N_OPTIONS], b
                 break;
             }
         }
-        if (k == N_OPTIONS) {
+        if (k == kc_n_keys) {
             g_autofree char *why = g_strdup_printf("unknown argument '%s'", a);
             return usage(why);
         }
@@ -121,18 +110,15 @@ static int read_token(const struct kc_profile *p, char *buf, size_t size)
 }
 
 /* The extra config layer with the command line's values. */
-static char *extra_layer(const char *profile, const char *values[N_OPTIONS])
+static char *extra_layer(const char *profile, const char **values)
 {
     g_autoptr(GKeyFile) kf = g_key_file_new();
-    for (size_t k = 0; k < N_OPTIONS; k++)
-        if (values[k])
-            g_key_file_set_string(kf, profile, options[k].key, values[k]);
     /* The group must exist even with no values: set and drop a placeholder. */
-    g_key_file_set_string(kf, profile, "service_url", "x");
-    if (!values[0])
-        g_key_file_remove_key(kf, profile, "service_url", NULL);
-    else
-        g_key_file_set_string(kf, profile, "service_url", values[0]);
+    g_key_file_set_string(kf, profile, "-", "-");
+    g_key_file_remove_key(kf, profile, "-", NULL);
+    for (size_t k = 0; k < kc_n_keys; k++)
+        if (values[k])
+            g_key_file_set_string(kf, profile, kc_keys[k].name, values[k]);
     return g_key_file_to_data(kf, NULL, NULL);
 }
 
@@ -151,24 +137,24 @@ static int verify(const struct kc_profile *p, const char *token, struct kc_cache
     return KC_EXIT_OK;
 }
 
+/* Writes what the keys' login column says: KC_LOGIN_PROFILE keys with the profile's value,
+ * KC_LOGIN_GIVEN keys only when given. */
 static int save(const struct kc_config *cfg, const struct kc_profile *p, const char *token,
-                const char *values[N_OPTIONS])
+                const char **values)
 {
     GError *e = NULL;
     if (!kc_keyring_store(p, token, &e))
         return kc_fail(e);
-    const char *keys[N_OPTIONS] = {"service_url", "partner_id", "app_token_id", "hash_function"};
-    const char *vals[N_OPTIONS] = {p->service_url, p->partner_id, p->app_token_id,
-                                   kc_hash_name(p->hash)};
-    size_t n = 4;
-    if (p->ca_file) {
-        keys[n] = "ca_file";
-        vals[n++] = p->ca_file;
-    }
-    for (size_t k = FIRST_OPTIONAL_KEY; k < N_OPTIONS; k++) {
-        if (values[k]) {
-            keys[n] = options[k].key;
-            vals[n++] = values[k];
+    g_autofree const char **keys = g_new0(const char *, kc_n_keys);
+    g_autofree const char **vals = g_new0(const char *, kc_n_keys);
+    size_t n = 0;
+    for (size_t k = 0; k < kc_n_keys; k++) {
+        const char *v = kc_keys[k].login == KC_LOGIN_PROFILE ? kc_key_value(&kc_keys[k], p)
+                        : kc_keys[k].login == KC_LOGIN_GIVEN ? values[k]
+                                                             : NULL;
+        if (v) {
+            keys[n] = kc_keys[k].name;
+            vals[n++] = v;
         }
     }
     if (!kc_config_write_profile(cfg->paths.user_file, p->name, keys, vals, n, &e)) {
@@ -200,9 +186,9 @@ static void refresh_cache(const struct kc_profile *p, struct kc_cache *cache, st
     kc_cache_put_ks(cache, &params, &e);
 }
 
-int kc_cmd_login(const struct kc_cli *cli)
+/* values: one slot per config key, for the option values given. */
+static int login(const struct kc_cli *cli, const char **values)
 {
-    const char *values[N_OPTIONS] = {0};
     bool no_verify = false;
     int rc = parse_args(cli, values, &no_verify);
     if (rc != KC_EXIT_OK)
@@ -216,9 +202,15 @@ int kc_cmd_login(const struct kc_cli *cli)
     if (!cfg)
         return kc_fail(e);
     const struct kc_profile *p = kc_config_find(cfg, name);
-    if (!p || !p->partner_id || !p->app_token_id) {
-        const char *why = !p || !p->partner_id ? "--partner-id is needed (the profile has none)"
-                                               : "--app-token-id is needed (the profile has none)";
+    if (!p) { /* the extra layer always has the group */
+        kc_config_free(cfg);
+        diag_error("login: internal error: no profile '%s' after loading", name);
+        return KC_EXIT_INTERNAL;
+    }
+    const struct kc_key *missing = kc_profile_missing(p);
+    if (missing) {
+        g_autofree char *why = g_strdup_printf("%s is needed (the profile has none)",
+                                               missing->option ? missing->option : missing->name);
         kc_config_free(cfg);
         return usage(why);
     }
@@ -240,5 +232,13 @@ int kc_cmd_login(const struct kc_cli *cli)
                p->name, p->app_token_id, p->partner_id, p->service_url,
                no_verify ? " (not checked: --no-verify)" : " and works");
     kc_config_free(cfg);
+    return rc;
+}
+
+int kc_cmd_login(const struct kc_cli *cli)
+{
+    const char **values = g_new0(const char *, kc_n_keys);
+    int rc = login(cli, values);
+    g_free((gpointer)values);
     return rc;
 }

@@ -40,7 +40,7 @@ int kc_cmd_revoke(const struct kc_cli *cli)
     struct kc_ks_params params;
     struct kc_ks_params_buf pbuf;
     kc_mint_params(p, &params, &pbuf);
-    bool keyed = p->partner_id && p->app_token_id; /* else there is no cache entry */
+    bool keyed = kc_profile_complete(p, NULL); /* else there is no cache entry */
     struct kc_cache *cache = keyed ? kc_cache_open(false) : NULL;
     struct kc_answer cur = {0};
     bool cached = kc_cache_get_ks(cache, &params, 0, time(NULL), &cur) == 1;

@@ -60,7 +60,7 @@ static void show(const struct kc_profile *p)
     printf("profile '%s': %s, partner %s, app token %s (%s)\n", p->name, p->service_url,
            p->partner_id ? p->partner_id : "(not set)",
            p->app_token_id ? p->app_token_id : "(not set)", kc_hash_name(p->hash));
-    if (!p->partner_id || !p->app_token_id) {
+    if (!kc_profile_complete(p, NULL)) {
         printf("  incomplete: run `kaltura-credential --profile %s login`\n", p->name);
         return;
     }

@@ -9,25 +9,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config_keys.h"
 #include "diag.h"
 #include "contract.h"
+#include "text.h"
 
 GQuark kc_error_quark(void)
 {
     return g_quark_from_static_string("kc-error-quark");
 }
-
-static const char *const known_keys[] = {
-    "service_url",  "partner_id",   "app_token_id",   "hash_function", "user_id",
-    "session_type", "expiry",       "privileges",     "ca_file",       "timeout",
-    "cache",        "min_lifetime", "allow_insecure",
-};
-
-#define MAX_TIMEOUT      600
-#define MAX_EXPIRY       315360000LL /* 10 years: the server's "relative time" bound */
-#define MAX_USER_ID      320         /* the server's sessionUserId limit */
-#define MAX_PRIVILEGES   4096
-#define MAX_APP_TOKEN_ID 128
 
 /* A key that looks like it would hold a secret (design.md §3.1). */
 static bool key_is_secret(const char *key)
@@ -38,14 +28,6 @@ static bool key_is_secret(const char *key)
     return strstr(k, "secret") || strstr(k, "token") || strstr(k, "password") ||
            strstr(k, "passwd") || strcmp(k, "ks") == 0 || strcmp(k, "key") == 0 ||
            strstr(k, "private_key");
-}
-
-static bool key_is_known(const char *key)
-{
-    for (size_t i = 0; i < G_N_ELEMENTS(known_keys); i++)
-        if (strcmp(key, known_keys[i]) == 0)
-            return true;
-    return false;
 }
 
 /* ---- merged view of all files ---- */
@@ -94,7 +76,7 @@ static bool merge_file(struct merged *m, const char *text, const char *source, G
                             source, *g, *k);
                 return false;
             }
-            if (!key_is_known(*k)) {
+            if (kc_key_find(*k) == NULL) {
                 diag_warning("config %s: profile '%s': unknown key '%s' ignored", source, *g, *k);
                 continue;
             }
@@ -135,55 +117,6 @@ static bool bad(struct pctx *c, const char *key, const char *why)
     g_set_error(c->error, KC_ERROR, KC_EXIT_CONFIG, "config %s: profile '%s': %s %s; fix it",
                 src ? src : "?", c->group, key, why);
     return false;
-}
-
-static bool get_bool(struct pctx *c, const char *key, bool def, bool *out)
-{
-    const char *v = val(c, key);
-    *out = def;
-    if (!v)
-        return true;
-    static const char *const yes[] = {"true", "yes", "on", "1"}, *const no[] = {"false", "no",
-                                                                                "off", "0"};
-    for (size_t i = 0; i < G_N_ELEMENTS(yes); i++) {
-        if (g_ascii_strcasecmp(v, yes[i]) == 0) {
-            *out = true;
-            return true;
-        }
-        if (g_ascii_strcasecmp(v, no[i]) == 0) {
-            *out = false;
-            return true;
-        }
-    }
-    return bad(c, key, "must be true or false");
-}
-
-static bool get_int(struct pctx *c, const char *key, long long min, long long max, long long def,
-                    long long *out)
-{
-    const char *v = val(c, key);
-    *out = def;
-    if (!v)
-        return true;
-    char *end = NULL;
-    errno = 0;
-    long long n = g_ascii_strtoll(v, &end, 10);
-    if (errno || end == v || *end || !g_ascii_isdigit(v[0]) || n < min || n > max) {
-        g_autofree char *why =
-            g_strdup_printf("must be a whole number from %lld to %lld", min, max);
-        return bad(c, key, why);
-    }
-    *out = n;
-    return true;
-}
-
-static bool printable(const char *s, size_t max)
-{
-    size_t n = 0;
-    for (; s[n]; n++)
-        if ((unsigned char)s[n] < 0x20 || s[n] == 0x7f)
-            return false;
-    return n <= max;
 }
 
 bool kc_host_is_loopback(const char *host)
@@ -227,7 +160,7 @@ char *kc_service_url_normalise(const char *url, bool allow_insecure, char **prot
     const char *h = g_uri_get_host(uri);
     if (strcmp(scheme, "https") != 0 && strcmp(scheme, "http") != 0)
         return url_error(error, url, "must start with https:// (or http:// for a local server)");
-    if (!h || !*h || !printable(h, KC_HOST_NAME_MAX) || strchr(h, ' '))
+    if (!kc_text_ok(h, KC_HOST_NAME_MAX, KC_TEXT_NONEMPTY | KC_TEXT_NO_SPACE))
         return url_error(error, url, "has no host name");
     if (g_uri_get_userinfo(uri))
         return url_error(error, url, "must not contain a user name or password");
@@ -257,7 +190,7 @@ char *kc_service_url_normalise(const char *url, bool allow_insecure, char **prot
         n -= strlen("/api_v3");
         path[n] = '\0';
     }
-    if (!printable(path, 1024) || strchr(path, ' '))
+    if (!kc_text_ok(path, 1024, KC_TEXT_NO_SPACE))
         return url_error(error, url, "has a bad path");
     if (protocol)
         *protocol = g_strdup(scheme);
@@ -271,100 +204,32 @@ static void profile_free(gpointer data)
     struct kc_profile *p = data;
     if (!p)
         return;
+    kc_keys_free_fields(p);
     g_free(p->name);
-    g_free(p->service_url);
-    g_free(p->protocol);
-    g_free(p->host);
-    g_free(p->hostname);
-    g_free(p->partner_id);
-    g_free(p->app_token_id);
-    g_free(p->user_id);
-    g_free(p->privileges);
-    g_free(p->ca_file);
     g_free(p);
 }
 
-static bool app_token_id_ok(const char *id)
-{
-    size_t n = strlen(id);
-    if (n == 0 || n > MAX_APP_TOKEN_ID)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!g_ascii_isalnum(id[i]) && !strchr("_-.", id[i]))
-            return false;
-    return true;
-}
-
+/* Typed loading of every key of the table (config_keys.c); the service URL last, as it depends
+ * on allow_insecure. */
 static struct kc_profile *build_profile(struct merged *m, const char *group, GError **error)
 {
     struct pctx c = {m, group, error};
-    g_autoptr(GPtrArray) guard = g_ptr_array_new_with_free_func(profile_free);
     struct kc_profile *p = g_new0(struct kc_profile, 1);
-    g_ptr_array_add(guard, p);
     p->name = g_strdup(group);
-    long long n;
-
-    if (!get_bool(&c, "allow_insecure", false, &p->allow_insecure) ||
-        !get_bool(&c, "cache", true, &p->cache))
-        return NULL;
-    const char *url = val(&c, "service_url");
-    g_autoptr(GError) ue = NULL;
-    p->service_url = kc_service_url_normalise(url ? url : KC_DEFAULT_SERVICE_URL, p->allow_insecure,
-                                              &p->protocol, &p->host, &ue);
-    /* kc_service_url_normalise() sets ue whenever it returns NULL; the analyzer cannot see
-     * that through g_set_error(). */
-    if (!p->service_url)
-        // NOLINTNEXTLINE(clang-analyzer-core.NullDereference)
-        return bad(&c, "service_url", ue->message + strlen("service_url ")), NULL;
-    g_autoptr(GUri) uri = g_uri_parse(p->service_url, G_URI_FLAGS_NONE, NULL);
-    p->hostname = g_strdup(g_uri_get_host(uri));
-
-    if (val(&c, "partner_id")) {
-        if (!get_int(&c, "partner_id", 1, G_MAXINT32, 0, &n))
-            return NULL;
-        p->partner_id = g_strdup_printf("%lld", n);
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < kc_n_keys; i++) {
+            const struct kc_key *k = &kc_keys[i];
+            g_autofree char *why = NULL;
+            if ((k->type == KC_KEY_URL) != (pass == 1))
+                continue;
+            if (!kc_key_load(k, p, val(&c, k->name), &why)) {
+                bad(&c, k->name, why);
+                profile_free(p);
+                return NULL;
+            }
+        }
     }
-    const char *id = val(&c, "app_token_id");
-    if (id && !app_token_id_ok(id))
-        return bad(&c, "app_token_id", "is not an App Token id (like 0_ab12cd34)"), NULL;
-    p->app_token_id = g_strdup(id);
-
-    const char *hf = val(&c, "hash_function");
-    p->hash = KC_HASH_SHA1;
-    if (hf && kc_hash_from_name(hf, &p->hash) != 0)
-        return bad(&c, "hash_function", "must be sha1, sha256, sha512 or md5"), NULL;
-
-    const char *uid = val(&c, "user_id");
-    if (uid && !printable(uid, MAX_USER_ID))
-        return bad(&c, "user_id", "is too long or has control characters"), NULL;
-    p->user_id = g_strdup(uid);
-
-    const char *st = val(&c, "session_type");
-    p->session_type = -1;
-    if (st) {
-        if (g_ascii_strcasecmp(st, "user") == 0 || strcmp(st, "0") == 0)
-            p->session_type = 0;
-        else if (g_ascii_strcasecmp(st, "admin") == 0 || strcmp(st, "2") == 0)
-            p->session_type = 2;
-        else
-            return bad(&c, "session_type", "must be user or admin"), NULL;
-    }
-    if (!get_int(&c, "expiry", 1, MAX_EXPIRY, -1, &p->expiry))
-        return NULL;
-    const char *priv = val(&c, "privileges");
-    if (priv && !printable(priv, MAX_PRIVILEGES))
-        return bad(&c, "privileges", "is too long or has control characters"), NULL;
-    p->privileges = g_strdup(priv);
-    const char *ca = val(&c, "ca_file");
-    if (ca && !printable(ca, 4096))
-        return bad(&c, "ca_file", "is not a usable path"), NULL;
-    p->ca_file = g_strdup(ca);
-    if (!get_int(&c, "timeout", 1, MAX_TIMEOUT, 30, &n))
-        return NULL;
-    p->timeout = (int)n;
-    if (!get_int(&c, "min_lifetime", 0, MAX_EXPIRY, 300, &p->min_lifetime))
-        return NULL;
-    return g_ptr_array_steal_index(guard, 0);
+    return p;
 }
 
 static void merged_clear(struct merged *m)
@@ -519,13 +384,13 @@ const struct kc_profile *kc_config_find(const struct kc_config *c, const char *n
 
 bool kc_profile_complete(const struct kc_profile *p, GError **error)
 {
-    const char *missing = !p->partner_id ? "partner_id" : !p->app_token_id ? "app_token_id" : NULL;
+    const struct kc_key *missing = kc_profile_missing(p);
     if (!missing)
         return true;
     g_set_error(error, KC_ERROR, KC_EXIT_CONFIG,
                 "profile '%s' has no %s; run `kaltura-credential --profile %s login` or add it "
                 "to the config file",
-                p->name, missing, p->name);
+                p->name, missing->name, p->name);
     return false;
 }
 

@@ -18,6 +18,7 @@ GQuark kc_error_quark(void);
 #define KC_DEFAULT_PROFILE     "default"
 #define KC_DEFAULT_SERVICE_URL "https://www.kaltura.com"
 
+/* One profile. The fields a config key sets are named after it (config_keys.c). */
 struct kc_profile {
     char *name;
     char *service_url;  /* normalised: scheme://host[:port][/path], no trailing slash */
@@ -27,12 +28,12 @@ struct kc_profile {
     char *partner_id;   /* decimal, validated; NULL when not set */
     char *app_token_id; /* NULL when not set */
     enum kc_hash hash;
-    char *user_id;    /* NULL: unset */
-    int session_type; /* -1 unset, 0 user, 2 admin */
-    long long expiry; /* seconds; -1 unset */
-    char *privileges; /* NULL: unset */
-    char *ca_file;    /* NULL: system store */
-    int timeout;      /* seconds for one command's network work */
+    char *user_id;     /* NULL: unset */
+    int session_type;  /* -1 unset, 0 user, 2 admin */
+    long long expiry;  /* seconds; -1 unset */
+    char *privileges;  /* NULL: unset */
+    char *ca_file;     /* NULL: system store */
+    long long timeout; /* seconds for one command's network work */
     bool cache;
     long long min_lifetime;
     bool allow_insecure;

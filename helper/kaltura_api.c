@@ -137,7 +137,7 @@ struct kc_api *kc_api_new(const struct kc_profile *p, GError **error)
         return NULL;
     }
     a->service_url = g_strdup(p->service_url);
-    a->timeout = p->timeout;
+    a->timeout = (int)p->timeout; /* at most 600 (config_keys.c) */
     a->deadline = g_get_monotonic_time() + (gint64)p->timeout * G_USEC_PER_SEC;
     a->resp = g_malloc0(KC_API_MAX_RESPONSE + 1);
     a->headers = curl_slist_append(NULL, "Accept: application/json");

@@ -106,7 +106,7 @@ enum kc_keyring_rc kc_keyring_lookup(const struct kc_profile *p, char **token, G
 {
     *token = NULL;
     g_autoptr(GCancellable) cancel = g_cancellable_new();
-    struct kc_cancel_timer *timer = kc_cancel_timer_start(cancel, p->timeout);
+    struct kc_cancel_timer *timer = kc_cancel_timer_start(cancel, (int)p->timeout);
     g_autoptr(GError) e = NULL;
     enum kc_keyring_rc rc = lookup(p, cancel, token, &e);
     /* A token that arrived is used even if the deadline passed meanwhile; any other outcome
@@ -114,7 +114,7 @@ enum kc_keyring_rc kc_keyring_lookup(const struct kc_profile *p, char **token, G
      * timeout. */
     if (kc_cancel_timer_stop(timer) && rc != KC_KEYRING_FOUND) {
         g_set_error(error, KC_ERROR, KC_EXIT_KEYRING,
-                    "the keyring did not answer within %d s (the profile's timeout); is the "
+                    "the keyring did not answer within %lld s (the profile's timeout); is the "
                     "Secret Service (gnome-keyring, KeePassXC ...) hung? Restart it, or raise "
                     "timeout",
                     p->timeout);

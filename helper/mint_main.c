@@ -12,6 +12,7 @@
 
 #include "cli_opts.h"
 #include "commands.h"
+#include "config_keys.h"
 #include "handlers.h"
 #include "diag.h"
 #include "contract.h"
@@ -26,15 +27,7 @@ static const char intro[] =
     "\n"
     "Commands:\n";
 
-static const char login_options[] =
-    "\n"
-    "login options:\n"
-    "  --service-url URL --partner-id N --app-token-id ID\n"
-    "  --hash sha1|sha256|sha512|md5 --ca-file FILE --no-verify\n"
-    "  and for the sessions: --user-id ID --session-type user|admin\n"
-    "  --expiry SECONDS --privileges LIST\n";
-
-static const char options_and_keys[] =
+static const char options[] =
     "\n"
     "Options:\n"
     "  --config FILE   read only FILE (also: KALTURA_CREDENTIAL_CONFIG=FILE); default:\n"
@@ -44,18 +37,7 @@ static const char options_and_keys[] =
     "                  profile whose service_url matches protocol+host, else [default]\n"
     "  --help, --version\n"
     "\n"
-    "Config keys (no secrets allowed; a key like token/secret/password is an error):\n"
-    "  service_url     API base URL (https://www.kaltura.com)\n"
-    "  partner_id      partner id (required)\n"
-    "  app_token_id    App Token id, e.g. 0_ab12cd34 (required)\n"
-    "  hash_function   sha1 (default), sha256, sha512, md5: the token's hashType\n"
-    "  user_id, session_type (user|admin), expiry (seconds), privileges:\n"
-    "                  passed to appToken.startSession when set\n"
-    "  ca_file         PEM bundle to trust instead of the system store\n"
-    "  timeout         seconds one command may spend on the network (30)\n"
-    "  cache           reuse a still-valid KS from $XDG_RUNTIME_DIR (true)\n"
-    "  min_lifetime    seconds a reused KS must still be valid (300)\n"
-    "  allow_insecure  allow http:// on a non-loopback host (false; warned about)\n";
+    "Config keys (no secrets allowed; a key like token/secret/password is an error):\n";
 
 static const char exit_status[] =
     "\n"
@@ -86,8 +68,11 @@ static void print_help(void)
         put_indented(kc_commands[i].help, 14);
     }
     fputs("  any other command is ignored silently (exit 0), as git expects of helpers.\n", stdout);
-    fputs(login_options, stdout);
-    fputs(options_and_keys, stdout);
+    fputs("\nlogin options (the config keys they set):\n", stdout);
+    kc_keys_print_login_help(stdout);
+    printf("  %-31s do not mint a KS to check the token first\n", "--no-verify");
+    fputs(options, stdout);
+    kc_keys_print_help(stdout);
     fputs(exit_status, stdout);
 }
 

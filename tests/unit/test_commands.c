@@ -16,7 +16,8 @@ int main(void)
         no_handler += kc_handlers[i] == NULL;
         no_help += c->help == NULL || c->help[0] == '\0';
         for (size_t j = 0; j < i; j++)
-            dup += c->name != NULL && strcmp(c->name, kc_commands[j].name) == 0;
+            dup += c->name != NULL && kc_commands[j].name != NULL &&
+                   strcmp(c->name, kc_commands[j].name) == 0;
         if (no_handler > 0 && kc_handlers[i] == NULL)
             tap_ok(0, "command '%s' has no handler in the minter", c->name ? c->name : "?");
     }
