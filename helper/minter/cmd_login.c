@@ -127,10 +127,7 @@ static int verify(const struct kc_profile *p, const char *token, struct kc_cache
                   struct kc_session *s)
 {
     GError *e = NULL;
-    struct kc_api *api = kc_api_new(p, &e);
-    bool ok = api && kc_mint(p, token, cache, api, s, &e);
-    kc_api_free(api);
-    if (!ok) {
+    if (!kc_mint_with_token(p, token, cache, s, &e)) {
         g_prefix_error(&e, "login: checking the token failed, nothing was stored: ");
         return kc_fail(e);
     }
@@ -163,27 +160,6 @@ static int save(const struct kc_config *cfg, const struct kc_profile *p, const c
         return kc_fail(e);
     }
     return KC_EXIT_OK;
-}
-
-/* The profile's cached KS was minted with whatever token was stored before: replace it with
- * the one the check just minted (the next `get` needs no network), or drop it (--no-verify). */
-static void refresh_cache(const struct kc_profile *p, struct kc_cache *cache, struct kc_session *s)
-{
-    struct kc_ks_params params;
-    struct kc_ks_params_buf pbuf;
-    kc_mint_params(p, &params, &pbuf);
-    if (!s->ks) {
-        kc_cache_drop_ks(cache, &params);
-        return;
-    }
-    struct kc_answer e = {
-        .ks = s->ks,
-        .username = (char *)kc_session_username(p, s),
-        .protocol = p->protocol,
-        .host = p->host,
-        .expiry = s->expiry,
-    };
-    kc_cache_put_ks(cache, &params, &e);
 }
 
 /* values: one slot per config key, for the option values given. */
@@ -224,7 +200,7 @@ static int login(const struct kc_cli *cli, const char **values)
         rc = save(cfg, p, token, values);
     secure_wipe(token, sizeof token);
     if (rc == KC_EXIT_OK && cache)
-        refresh_cache(p, cache, &s);
+        kc_mint_cache_replace(p, cache, &s);
     kc_session_clear(&s);
     kc_cache_close(cache);
     if (rc == KC_EXIT_OK)

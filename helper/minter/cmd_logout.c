@@ -6,13 +6,14 @@
 #include "contract.h"
 #include "keyring.h"
 #include "mint.h"
+#include "select.h"
 
 int kc_cmd_logout(const struct kc_cli *cli)
 {
     struct kc_config *cfg = NULL;
     const struct kc_profile *p = NULL;
     bool not_served;
-    int rc = kc_select(cli, NULL, &cfg, &p, &not_served);
+    int rc = kc_select(cli->config, cli->profile, NULL, &cfg, &p, &not_served);
     if (rc != KC_EXIT_OK)
         return rc;
     GError *e = NULL;

@@ -7,6 +7,8 @@
 #include "contract.h"
 #include "kaltura_api.h"
 #include "mint.h"
+#include "request.h"
+#include "select.h"
 #include "text.h"
 
 /* End ks at p's server; an INVALID_KS answer means it is already dead: fine. */
@@ -34,7 +36,7 @@ int kc_cmd_revoke(const struct kc_cli *cli)
     bool not_served = false;
     int rc = kc_read_request(&req, true);
     if (rc == KC_EXIT_OK)
-        rc = kc_select(cli, &req, &cfg, &p, &not_served);
+        rc = kc_select(cli->config, cli->profile, &req, &cfg, &p, &not_served);
     if (rc != KC_EXIT_OK || not_served)
         goto out;
     struct kc_ks_params params;

@@ -1,5 +1,5 @@
-/* Configuration (design.md §3.1): GKeyFile INI files, one group per profile, no secrets.
- * Also the minter's error domain: every GError in the minter carries an enum kc_exit code. */
+/* Configuration (design.md §3.1): GKeyFile INI files, one group per profile, no secrets. The
+ * keys: config_keys.h; choosing a profile for a request: select.h. */
 #ifndef KC_CONFIG_H
 #define KC_CONFIG_H
 
@@ -7,13 +7,9 @@
 #include <stdbool.h>
 
 #include "contract.h"
+#include "error.h"
 #include "paths.h"
 #include "token_hash.h"
-
-/* GError domain of the minter; error->code is an enum kc_exit, error->message is one line
- * ready for diag_error (never a secret). */
-#define KC_ERROR (kc_error_quark())
-GQuark kc_error_quark(void);
 
 #define KC_DEFAULT_PROFILE     "default"
 #define KC_DEFAULT_SERVICE_URL "https://www.kaltura.com"
@@ -74,18 +70,6 @@ char *kc_service_url_normalise(const char *url, bool allow_insecure, char **prot
 bool kc_host_is_loopback(const char *host);
 /* true when p uses plain http on a non-loopback host (allowed by allow_insecure). */
 bool kc_profile_insecure(const struct kc_profile *p);
-
-/* Profile selection (design.md §3.4). profile_arg (--profile) then req_profile (profile=)
- * name a profile directly; else the one profile serving req_protocol+req_host; several: the
- * default one when among them, else an error naming them; no host: the default profile.
- * Returns KC_SELECT_OK with *out set; KC_SELECT_NOT_SERVED when the request names a host that
- * the selected profile does not serve (print nothing, exit 0); KC_SELECT_ERROR with error set
- * (KC_EXIT_NO_PROFILE for a profile that does not exist, KC_EXIT_CONFIG for ambiguity). */
-enum kc_select { KC_SELECT_OK, KC_SELECT_NOT_SERVED, KC_SELECT_ERROR };
-enum kc_select kc_config_select(const struct kc_config *c, const char *profile_arg,
-                                const char *req_profile, const char *req_protocol,
-                                const char *req_host, const struct kc_profile **out,
-                                GError **error);
 
 /* `login`: sets key=value pairs (values NULL: remove the key) in profile's group of the user
  * file, keeping comments and other groups; atomic replace with mode 0600. */

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "select.h"
 #include "contract.h"
 #include "tap.h"
 
