@@ -64,10 +64,10 @@ static char *mint_path(void)
         if (slash != NULL) {
             memcpy(slash + 1, MINT_NAME, sizeof MINT_NAME);
             if (access(self, X_OK) == 0)
-                return strdup(self);
+                return kc_xstrdup(self);
         }
     }
-    return strdup(KC_MINT_PATH);
+    return kc_xstrdup(KC_MINT_PATH);
 }
 
 /* Hands the already-read request to the minter as its stdin: a memfd, so no temp file and no
@@ -97,8 +97,6 @@ static int exec_minter(char **argv, char *raw, size_t raw_len, bool fed)
 {
     char *path = mint_path();
     int rc = 0;
-    if (path == NULL)
-        return KC_EXIT_INTERNAL;
     if (fed) {
         rc = feed_request(raw, raw_len);
         if (rc == 0)

@@ -17,7 +17,8 @@
 #include "cache_store.h"
 #include "contract.h"
 #include "secure_mem.h"
-#include "strbuf.h"
+#include "small_file.h"
+#include "buf.h"
 #include "text.h"
 
 #define FORMAT_LINE     "format=kc1\n"
@@ -30,9 +31,7 @@ struct kc_cache {
 
 struct kc_cache *kc_cache_open_ex(bool create, bool quiet)
 {
-    struct kc_cache *c = malloc(sizeof *c);
-    if (c == NULL)
-        return NULL;
+    struct kc_cache *c = kc_xmalloc(sizeof *c);
     if (kc_store_open(&c->st, create, quiet) != 0) {
         free(c);
         return NULL;
@@ -65,88 +64,99 @@ static uint64_t fnv1a64(const char *s, size_t n)
     return h;
 }
 
-static void entry_name(char out[32], const char *prefix, const struct kc_strbuf *desc)
+/* Percent-encodes everything but printable ASCII other than '%', ';', '=' (one line, and
+ * fields cannot run into each other). */
+static void esc_add(struct kc_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch > 0x20 && ch < 0x7f && ch != '%' && ch != ';' && ch != '=') {
+            kc_buf_addn(b, &s[i], 1);
+        } else {
+            char e[3] = {'%', hex[ch >> 4], hex[ch & 15]};
+            kc_buf_addn(b, e, 3);
+        }
+    }
+}
+
+/* ";name=-" for NULL (unset), ";name=+<escaped value>" otherwise: unset differs from "". */
+static void field_add(struct kc_buf *b, const char *name, const char *value)
+{
+    kc_buf_add(b, ";");
+    kc_buf_add(b, name);
+    if (value == NULL) {
+        kc_buf_add(b, "=-");
+        return;
+    }
+    kc_buf_add(b, "=+");
+    esc_add(b, value, strlen(value));
+}
+
+static void entry_name(char out[32], const char *prefix, const struct kc_buf *desc)
 {
     snprintf(out, 32, "%s-%016llx", prefix, (unsigned long long)fnv1a64(desc->p, desc->len));
 }
 
-static void ks_desc(struct kc_strbuf *b, const struct kc_ks_params *p)
+static void ks_desc(struct kc_buf *b, const struct kc_ks_params *p)
 {
-    kc_sb_add(b, "ks1");
-    kc_sb_field(b, "service_url", p->service_url);
-    kc_sb_field(b, "partner_id", p->partner_id);
-    kc_sb_field(b, "app_token_id", p->app_token_id);
-    kc_sb_field(b, "hash_function", p->hash_function);
-    kc_sb_field(b, "user_id", p->user_id);
-    kc_sb_field(b, "session_type", p->session_type);
-    kc_sb_field(b, "privileges", p->privileges);
-    kc_sb_field(b, "expiry", p->expiry);
+    kc_buf_add(b, "ks1");
+    field_add(b, "service_url", p->service_url);
+    field_add(b, "partner_id", p->partner_id);
+    field_add(b, "app_token_id", p->app_token_id);
+    field_add(b, "hash_function", p->hash_function);
+    field_add(b, "user_id", p->user_id);
+    field_add(b, "session_type", p->session_type);
+    field_add(b, "privileges", p->privileges);
+    field_add(b, "expiry", p->expiry);
 }
 
-static void widget_desc(struct kc_strbuf *b, const char *service_url, const char *partner_id)
+static void widget_desc(struct kc_buf *b, const char *service_url, const char *partner_id)
 {
-    kc_sb_add(b, "widget1");
-    kc_sb_field(b, "service_url", service_url);
-    kc_sb_field(b, "partner_id", partner_id);
+    kc_buf_add(b, "widget1");
+    field_add(b, "service_url", service_url);
+    field_add(b, "partner_id", partner_id);
 }
 
 /* The config files' bytes are part of the request identity: any edit changes the key, so the
  * frontend never needs to parse a config to know a hit is still right. A missing file is
  * recorded as missing (creating it later changes the key too). */
-static int add_config_file(struct kc_strbuf *b, const char *path)
+static int add_config_file(struct kc_buf *b, const char *path)
 {
-    kc_sb_field(b, "file", path);
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
-        if (errno != ENOENT && errno != ENOTDIR)
-            return -1;
-        kc_sb_add(b, ";content=-");
+    char *data;
+    size_t n;
+    field_add(b, "file", path);
+    enum kc_file_rc rc = kc_file_read(AT_FDCWD, path, CONFIG_MAX, 0, &data, &n);
+    if (rc == KC_FILE_ABSENT) {
+        kc_buf_add(b, ";content=-");
         return 0;
     }
-    struct stat st;
-    char data[CONFIG_MAX];
-    size_t n = 0;
-    int rc = -1;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > CONFIG_MAX)
-        goto out;
-    for (;;) {
-        ssize_t r = read(fd, data + n, sizeof data - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            goto out;
-        if (r == 0)
-            break;
-        n += (size_t)r;
-        if (n == sizeof data)
-            goto out; /* grew past the cap while we read */
-    }
-    kc_sb_add(b, ";content=+");
-    kc_sb_esc(b, data, n);
-    rc = 0;
-out:
-    close(fd);
-    return rc;
+    if (rc != KC_FILE_OK)
+        return -1;
+    kc_buf_add(b, ";content=+");
+    esc_add(b, data, n);
+    free(data);
+    return 0;
 }
 
-static int request_desc(struct kc_strbuf *b, const struct kc_request_ident *id)
+static int request_desc(struct kc_buf *b, const struct kc_request_ident *id)
 {
-    kc_sb_add(b, "req1");
-    kc_sb_field(b, "profile_arg", id->profile_arg);
+    kc_buf_add(b, "req1");
+    field_add(b, "profile_arg", id->profile_arg);
     if (id->req != NULL) {
-        kc_sb_add(b, ";request=+");
-        kc_sb_field(b, "profile", id->req->profile);
-        kc_sb_field(b, "protocol", id->req->protocol);
-        kc_sb_field(b, "host", id->req->host); /* path is ignored: it never selects a profile */
+        kc_buf_add(b, ";request=+");
+        field_add(b, "profile", id->req->profile);
+        field_add(b, "protocol", id->req->protocol);
+        field_add(b, "host", id->req->host); /* path is ignored: it never selects a profile */
     } else {
-        kc_sb_add(b, ";request=-");
+        kc_buf_add(b, ";request=-");
     }
     if (id->paths == NULL)
         return -1;
     for (size_t i = 0; i < id->paths->n; i++)
         if (id->paths->files[i] == NULL || add_config_file(b, id->paths->files[i]) != 0)
             return -1;
-    return b->oom || b->len > KC_ENTRY_MAX / 2 ? -1 : 0;
+    return b->len > KC_ENTRY_MAX / 2 ? -1 : 0;
 }
 
 /* ---- entry files: "key=value" lines ---- */
@@ -172,10 +182,10 @@ static char *field_dup(const char *buf, const char *key)
 {
     size_t n;
     const char *v = field(buf, key, &n);
-    return v != NULL ? strndup(v, n) : NULL;
+    return v != NULL ? kc_xstrndup(v, n) : NULL;
 }
 
-static bool field_eq(const char *buf, const char *key, const struct kc_strbuf *want)
+static bool field_eq(const char *buf, const char *key, const struct kc_buf *want)
 {
     size_t n;
     const char *v = field(buf, key, &n);
@@ -211,7 +221,7 @@ static void free_entry(char *buf, size_t len)
 
 /* Reads entry `name`; KC_READ_BAD (foreign, symlink, wrong format) entries are removed so a put
  * can replace them. Returns 1 with *buf when the entry's desc= equals desc exactly. */
-static int read_matching(struct kc_cache *c, const char *name, const struct kc_strbuf *desc,
+static int read_matching(struct kc_cache *c, const char *name, const struct kc_buf *desc,
                          char **buf, size_t *len)
 {
     enum kc_read_rc rc = kc_store_read(&c->st, name, buf, len);
@@ -235,7 +245,7 @@ static int read_matching(struct kc_cache *c, const char *name, const struct kc_s
 enum kc_entry_rc kc_cache_parse_ks_entry(const char *buf, const char *desc, size_t desc_len,
                                          struct kc_answer *out)
 {
-    struct kc_strbuf want = {.p = (char *)desc, .len = desc_len};
+    struct kc_buf want = {.p = (char *)desc, .len = desc_len};
     long long expiry;
     memset(out, 0, sizeof *out);
     if (!is_ours(buf))
@@ -257,7 +267,7 @@ enum kc_entry_rc kc_cache_parse_ks_entry(const char *buf, const char *desc, size
     return KC_ENTRY_OK;
 }
 
-static int get_ks_desc(struct kc_cache *c, const struct kc_strbuf *desc, long long min_lifetime,
+static int get_ks_desc(struct kc_cache *c, const struct kc_buf *desc, long long min_lifetime,
                        time_t now, struct kc_answer *out)
 {
     char name[32], *buf;
@@ -283,20 +293,20 @@ static int get_ks_desc(struct kc_cache *c, const struct kc_strbuf *desc, long lo
 int kc_cache_get_ks(struct kc_cache *c, const struct kc_ks_params *p, long long min_lifetime,
                     time_t now, struct kc_answer *out)
 {
-    struct kc_strbuf d = {0};
+    struct kc_buf d = {0};
     memset(out, 0, sizeof *out);
     if (c == NULL)
         return 0;
     ks_desc(&d, p);
-    int rc = d.oom ? 0 : get_ks_desc(c, &d, min_lifetime, now, out);
-    kc_sb_free(&d);
+    int rc = get_ks_desc(c, &d, min_lifetime, now, out);
+    kc_buf_free(&d);
     return rc;
 }
 
-static int put_entry(struct kc_cache *c, const char *name, struct kc_strbuf *body)
+static int put_entry(struct kc_cache *c, const char *name, struct kc_buf *body)
 {
-    int rc = body->oom ? -1 : kc_store_write(&c->st, name, body->p, body->len);
-    kc_sb_wipe_free(body);
+    int rc = kc_store_write(&c->st, name, body->p, body->len);
+    kc_buf_free(body);
     return rc;
 }
 
@@ -304,15 +314,15 @@ int kc_cache_put_ks(struct kc_cache *c, const struct kc_ks_params *p, const stru
 {
     if (c == NULL || !kc_answer_ok(e))
         return -1;
-    struct kc_strbuf d = {0}, b = {0};
+    struct kc_buf d = {0}, b = {0};
     char name[32];
     ks_desc(&d, p);
     entry_name(name, "ks", &d);
-    kc_sb_add(&b, FORMAT_LINE "desc=");
-    kc_sb_addn(&b, d.p, d.len);
-    kc_sb_printf(&b, "\nexpiry=%lld\nprotocol=%s\nhost=%s\nusername=%s\nks=%s\n", e->expiry,
-                 e->protocol, e->host, e->username, e->ks);
-    kc_sb_free(&d);
+    kc_buf_add(&b, FORMAT_LINE "desc=");
+    kc_buf_addn(&b, d.p, d.len);
+    kc_buf_printf(&b, "\nexpiry=%lld\nprotocol=%s\nhost=%s\nusername=%s\nks=%s\n", e->expiry,
+                  e->protocol, e->host, e->username, e->ks);
+    kc_buf_free(&d);
     int rc = put_entry(c, name, &b);
     /* A mint is rare and already slow: the right moment to drop what expired meanwhile. */
     if (rc == 0)
@@ -324,7 +334,7 @@ int kc_cache_drop_ks(struct kc_cache *c, const struct kc_ks_params *p)
 {
     if (c == NULL)
         return 0;
-    struct kc_strbuf d = {0};
+    struct kc_buf d = {0};
     char name[32], *buf;
     size_t len;
     ks_desc(&d, p);
@@ -334,14 +344,14 @@ int kc_cache_drop_ks(struct kc_cache *c, const struct kc_ks_params *p)
         free_entry(buf, len);
         rc = kc_store_remove(&c->st, name);
     }
-    kc_sb_free(&d);
+    kc_buf_free(&d);
     return rc;
 }
 
 int kc_cache_get_by_request(struct kc_cache *c, const struct kc_request_ident *id, time_t now,
                             struct kc_answer *out)
 {
-    struct kc_strbuf d = {0}, target = {0};
+    struct kc_buf d = {0}, target = {0};
     char name[32], *buf = NULL;
     size_t len = 0;
     long long min_lifetime;
@@ -358,13 +368,13 @@ int kc_cache_get_by_request(struct kc_cache *c, const struct kc_request_ident *i
         kc_store_remove(&c->st, name);
         goto out;
     }
-    kc_sb_addn(&target, t, tn);
-    hit = target.oom ? 0 : get_ks_desc(c, &target, min_lifetime, now, out);
+    kc_buf_addn(&target, t, tn);
+    hit = get_ks_desc(c, &target, min_lifetime, now, out);
 out:
     if (buf != NULL)
         free_entry(buf, len);
-    kc_sb_free(&d);
-    kc_sb_free(&target);
+    kc_buf_free(&d);
+    kc_buf_free(&target);
     return hit;
 }
 
@@ -373,29 +383,29 @@ int kc_cache_put_request(struct kc_cache *c, const struct kc_request_ident *id,
 {
     if (c == NULL || min_lifetime < 0)
         return -1;
-    struct kc_strbuf d = {0}, t = {0}, b = {0};
+    struct kc_buf d = {0}, t = {0}, b = {0};
     char name[32];
     int rc = -1;
     if (request_desc(&d, id) != 0)
         goto out;
     ks_desc(&t, p);
     entry_name(name, "req", &d);
-    kc_sb_add(&b, FORMAT_LINE "desc=");
-    kc_sb_addn(&b, d.p, d.len);
-    kc_sb_add(&b, "\ntarget=");
-    kc_sb_addn(&b, t.p, t.len);
-    kc_sb_printf(&b, "\nmin_lifetime=%lld\n", min_lifetime);
+    kc_buf_add(&b, FORMAT_LINE "desc=");
+    kc_buf_addn(&b, d.p, d.len);
+    kc_buf_add(&b, "\ntarget=");
+    kc_buf_addn(&b, t.p, t.len);
+    kc_buf_printf(&b, "\nmin_lifetime=%lld\n", min_lifetime);
     rc = put_entry(c, name, &b);
 out:
-    kc_sb_free(&d);
-    kc_sb_free(&t);
+    kc_buf_free(&d);
+    kc_buf_free(&t);
     return rc;
 }
 
 int kc_cache_lead_request(struct kc_cache *c, const struct kc_request_ident *id, int timeout_ms,
                           bool *waited)
 {
-    struct kc_strbuf d = {0};
+    struct kc_buf d = {0};
     int fd = -1;
     *waited = false;
     if (c != NULL && request_desc(&d, id) == 0) {
@@ -403,14 +413,14 @@ int kc_cache_lead_request(struct kc_cache *c, const struct kc_request_ident *id,
         entry_name(name, "lock-req", &d);
         fd = kc_store_lead_or_wait(&c->st, name, timeout_ms, waited);
     }
-    kc_sb_free(&d);
+    kc_buf_free(&d);
     return fd;
 }
 
 int kc_cache_get_widget(struct kc_cache *c, const char *service_url, const char *partner_id,
                         time_t now, char **ks_out)
 {
-    struct kc_strbuf d = {0};
+    struct kc_buf d = {0};
     char name[32], *buf;
     size_t len;
     long long expiry;
@@ -434,7 +444,7 @@ int kc_cache_get_widget(struct kc_cache *c, const char *service_url, const char 
     }
     free_entry(buf, len);
 out:
-    kc_sb_free(&d);
+    kc_buf_free(&d);
     return hit;
 }
 
@@ -444,14 +454,14 @@ int kc_cache_put_widget(struct kc_cache *c, const char *service_url, const char 
     if (c == NULL || !kc_text_ok(ks, KC_ANSWER_MAX_KS, KC_TEXT_NONEMPTY | KC_TEXT_NO_SPACE) ||
         expiry <= 0)
         return -1;
-    struct kc_strbuf d = {0}, b = {0};
+    struct kc_buf d = {0}, b = {0};
     char name[32];
     widget_desc(&d, service_url, partner_id);
     entry_name(name, "widget", &d);
-    kc_sb_add(&b, FORMAT_LINE "desc=");
-    kc_sb_addn(&b, d.p, d.len);
-    kc_sb_printf(&b, "\nexpiry=%lld\nks=%s\n", expiry, ks);
-    kc_sb_free(&d);
+    kc_buf_add(&b, FORMAT_LINE "desc=");
+    kc_buf_addn(&b, d.p, d.len);
+    kc_buf_printf(&b, "\nexpiry=%lld\nks=%s\n", expiry, ks);
+    kc_buf_free(&d);
     return put_entry(c, name, &b);
 }
 
@@ -459,11 +469,11 @@ int kc_cache_drop_widget(struct kc_cache *c, const char *service_url, const char
 {
     if (c == NULL)
         return 0;
-    struct kc_strbuf d = {0};
+    struct kc_buf d = {0};
     char name[32];
     widget_desc(&d, service_url, partner_id);
     entry_name(name, "widget", &d);
-    kc_sb_free(&d);
+    kc_buf_free(&d);
     return kc_store_remove(&c->st, name);
 }
 
@@ -471,11 +481,11 @@ int kc_cache_lock(struct kc_cache *c, const struct kc_ks_params *p, int timeout_
 {
     if (c == NULL)
         return -1;
-    struct kc_strbuf d = {0};
+    struct kc_buf d = {0};
     char name[32];
     ks_desc(&d, p);
     entry_name(name, "lock", &d);
-    kc_sb_free(&d);
+    kc_buf_free(&d);
     return kc_store_lock(&c->st, name, timeout_sec > 0 ? timeout_sec * 1000 : 0);
 }
 
@@ -496,20 +506,20 @@ static bool expired_entry(const char *buf, time_t now)
 /* A req- alias is dangling when its target ks- entry is gone, expired or not the one named. */
 static bool dangling_alias(struct kc_cache *c, const char *buf, time_t now)
 {
-    struct kc_strbuf t = {0};
+    struct kc_buf t = {0};
     size_t tn, len;
     const char *v = field(buf, "target", &tn);
     char name[32], *kbuf;
     if (v == NULL)
         return true;
-    kc_sb_addn(&t, v, tn);
+    kc_buf_addn(&t, v, tn);
     entry_name(name, "ks", &t);
     bool dead = true;
-    if (!t.oom && kc_store_read(&c->st, name, &kbuf, &len) == KC_READ_OK) {
+    if (kc_store_read(&c->st, name, &kbuf, &len) == KC_READ_OK) {
         dead = !is_ours(kbuf) || !field_eq(kbuf, "desc", &t) || expired_entry(kbuf, now);
         free_entry(kbuf, len);
     }
-    kc_sb_free(&t);
+    kc_buf_free(&t);
     return dead;
 }
 

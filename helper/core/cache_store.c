@@ -14,6 +14,7 @@
 #include "diag.h"
 #include "paths.h"
 #include "secure_mem.h"
+#include "small_file.h"
 
 #define CACHE_NAME "kaltura-credential"
 
@@ -95,41 +96,10 @@ void kc_store_close(struct kc_store *s)
 
 enum kc_read_rc kc_store_read(struct kc_store *s, const char *name, char **buf, size_t *len)
 {
-    *buf = NULL;
-    *len = 0;
-    int fd = openat(s->dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? KC_READ_ABSENT : KC_READ_BAD;
-    struct stat st;
-    enum kc_read_rc rc = KC_READ_BAD;
     /* Only a small regular file, ours, private, is an entry (never a FIFO or a device). */
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-        (st.st_mode & 077) != 0 || st.st_size > KC_ENTRY_MAX)
-        goto out;
-    char *b = malloc((size_t)st.st_size + 1);
-    if (b == NULL)
-        goto out;
-    size_t n = 0;
-    while (n < (size_t)st.st_size) {
-        ssize_t r = read(fd, b + n, (size_t)st.st_size - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        n += (size_t)r;
-    }
-    if (n != (size_t)st.st_size || memchr(b, '\0', n) != NULL) {
-        secure_wipe(b, n);
-        free(b);
-        goto out;
-    }
-    b[n] = '\0';
-    *buf = b;
-    *len = n;
-    rc = KC_READ_OK;
-out:
-    close(fd);
-    return rc;
+    enum kc_file_rc rc =
+        kc_file_read(s->dirfd, name, KC_ENTRY_MAX, KC_FILE_NOFOLLOW | KC_FILE_PRIVATE, buf, len);
+    return rc == KC_FILE_OK ? KC_READ_OK : rc == KC_FILE_ABSENT ? KC_READ_ABSENT : KC_READ_BAD;
 }
 
 static int write_all(int fd, const char *p, size_t n)

@@ -6,13 +6,12 @@
 #include <string.h>
 
 #include "kc_config.h"
+#include "secure_mem.h"
 
 static char *join(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
-    char *s = malloc(la + lb + 1);
-    if (s == NULL)
-        return NULL;
+    char *s = kc_xmalloc(la + lb + 1);
     memcpy(s, a, la);
     memcpy(s + la, b, lb);
     s[la + lb] = '\0';
@@ -36,12 +35,10 @@ int kc_config_paths_get(const char *override, struct kc_config_paths *out)
             override = NULL;
     }
     if (override != NULL) {
-        out->files[0] = strdup(override);
-        out->user_file = strdup(override);
+        out->files[0] = kc_xstrdup(override);
+        out->user_file = kc_xstrdup(override);
         out->n = 1;
         out->is_override = 1;
-        if (out->files[0] == NULL || out->user_file == NULL)
-            goto fail;
         return 0;
     }
     char *user;
@@ -53,16 +50,11 @@ int kc_config_paths_get(const char *override, struct kc_config_paths *out)
         user = join(home, "/.config/kaltura/credential.conf");
     else
         return -1;
-    out->files[0] = strdup(KC_SYSCONFDIR "/kaltura/credential.conf");
+    out->files[0] = kc_xstrdup(KC_SYSCONFDIR "/kaltura/credential.conf");
     out->files[1] = user;
     out->n = 2;
-    out->user_file = user != NULL ? strdup(user) : NULL;
-    if (out->files[0] == NULL || out->files[1] == NULL || out->user_file == NULL)
-        goto fail;
+    out->user_file = kc_xstrdup(user);
     return 0;
-fail:
-    kc_config_paths_clear(out);
-    return -1;
 }
 
 void kc_config_paths_clear(struct kc_config_paths *p)

@@ -17,7 +17,7 @@ struct kc_config_paths {
 /* override: --config value or NULL; then KALTURA_CREDENTIAL_CONFIG; then
  * KC_SYSCONFDIR/kaltura/credential.conf +
  * ${XDG_CONFIG_HOME:-$HOME/.config}/kaltura/credential.conf.
- * Returns -1 when no HOME can be found and no override is set. */
+ * Returns -1 when no HOME can be found and no override is set (out of memory: exits). */
 int kc_config_paths_get(const char *override, struct kc_config_paths *out);
 void kc_config_paths_clear(struct kc_config_paths *p);
 

@@ -14,9 +14,7 @@
 
 static void set_str(char **slot, const char *v, size_t n, bool secret)
 {
-    char *copy = malloc(n + 1);
-    if (copy == NULL)
-        abort(); /* a request is tiny; out of memory here is not recoverable */
+    char *copy = kc_xmalloc(n + 1);
     memcpy(copy, v, n);
     copy[n] = '\0';
     if (secret)
@@ -109,25 +107,17 @@ int kc_request_read_fd(int fd, struct kc_request *req, char **raw, size_t *raw_l
                        const char **why)
 {
     size_t cap = 4096, len = 0, line_start = 0, scanned = 0;
-    char *buf = malloc(cap);
+    char *buf = kc_xmalloc(cap);
     int rc = -1;
     bool done = false;
     memset(req, 0, sizeof *req);
-    if (buf == NULL) {
-        *why = "out of memory";
-        return -1;
-    }
     while (!done) {
         if (len == cap) {
             if (cap >= KC_PROTO_MAX_INPUT) {
                 *why = "input larger than 4 MiB";
                 goto out;
             }
-            char *nb = malloc(cap * 2);
-            if (nb == NULL) {
-                *why = "out of memory";
-                goto out;
-            }
+            char *nb = kc_xmalloc(cap * 2);
             memcpy(nb, buf, len);
             secure_wipe(buf, len); /* may hold a password */
             free(buf);
@@ -162,12 +152,11 @@ int kc_request_read_fd(int fd, struct kc_request *req, char **raw, size_t *raw_l
     }
     rc = kc_request_parse(buf, len, req, why);
     if (rc == 0 && raw != NULL) {
-        char *nr = realloc(*raw, *raw_len + len + 1);
-        if (nr == NULL) {
-            kc_request_clear(req);
-            *why = "out of memory";
-            rc = -1;
-            goto out;
+        char *nr = kc_xmalloc(*raw_len + len + 1);
+        if (*raw != NULL) { /* not realloc: the old block may hold a password, wipe it */
+            memcpy(nr, *raw, *raw_len);
+            secure_wipe(*raw, *raw_len);
+            free(*raw);
         }
         memcpy(nr + *raw_len, buf, len);
         *raw_len += len;

@@ -11,6 +11,7 @@
 
 #include "config_keys.h"
 #include "diag.h"
+#include "small_file.h"
 #include "contract.h"
 #include "text.h"
 
@@ -269,54 +270,23 @@ struct kc_config *kc_config_load(const char *override, GError **error)
 
 #define MAX_CONFIG_FILE (1024 * 1024)
 
-/* Reads a config file: a regular file of at most 1 MiB without NUL bytes. Not
+/* Reads a config file: a regular file of at most 1 MiB without NUL bytes (small_file.h). Not
  * g_file_get_contents: that blocks forever on a FIFO and reads /dev/zero until memory runs out.
  * Errors are G_FILE_ERROR (NOENT for a missing file). */
 static gboolean read_config_file(const char *path, char **text, GError **e)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0) {
-        int err = errno;
-        g_set_error(e, G_FILE_ERROR, g_file_error_from_errno(err), "%s", g_strerror(err));
-        return FALSE;
-    }
-    struct stat st;
-    const char *why = NULL;
-    char *buf = NULL;
-    size_t n = 0;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-        why = "not a regular file";
-    else if (st.st_size > MAX_CONFIG_FILE)
-        why = "larger than 1 MiB";
-    if (!why) {
-        size_t cap = (size_t)st.st_size + 1; /* one more byte: notice a file that grew */
-        buf = g_malloc(cap + 1);
-        for (;;) {
-            ssize_t r = read(fd, buf + n, cap - n);
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r <= 0) {
-                why = r < 0 ? g_strerror(errno) : NULL;
-                break;
-            }
-            n += (size_t)r;
-            if (n == cap) {
-                why = "changed while being read";
-                break;
-            }
-        }
-        if (!why && memchr(buf, '\0', n))
-            why = "contains a NUL byte";
-    }
-    close(fd);
-    if (why) {
-        g_set_error(e, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s", why);
-        g_free(buf);
-        return FALSE;
-    }
-    buf[n] = '\0';
-    *text = buf;
-    return TRUE;
+    size_t len;
+    enum kc_file_rc rc = kc_file_read(AT_FDCWD, path, MAX_CONFIG_FILE, 0, text, &len);
+    if (rc == KC_FILE_OK)
+        return TRUE;
+    int err = rc == KC_FILE_ABSENT ? ENOENT : errno;
+    bool sys = rc == KC_FILE_ABSENT || rc == KC_FILE_ERROR;
+    gint code = sys ? (gint)g_file_error_from_errno(err) : (gint)G_FILE_ERROR_INVAL;
+    g_set_error(e, G_FILE_ERROR, code, "%s",
+                sys                       ? g_strerror(err)
+                : rc == KC_FILE_TOO_LARGE ? "larger than 1 MiB"
+                                          : kc_file_why(rc));
+    return FALSE;
 }
 
 struct kc_config *kc_config_load_extra(const char *override, const char *extra, GError **error)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "diag.h"
 #include "contract.h"
 #include "kaltura_errors.h"
@@ -43,49 +44,18 @@ const char *kc_api_last_error_code(const struct kc_api *a)
     return a->last_code[0] ? a->last_code : NULL;
 }
 
-/* ---- a request body that is wiped whenever it moves or dies (it holds KSs and hashes) ---- */
+/* ---- a request body: a kc_buf, wiped whenever it moves or dies (it holds KSs and hashes) ---- */
 
-struct wbuf {
-    char *p;
-    size_t len, cap;
-};
-
-static void wbuf_add(struct wbuf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = (b->len + n + 1) * 2;
-        char *p = g_malloc(cap);
-        if (b->p) {
-            memcpy(p, b->p, b->len);
-            secure_wipe(b->p, b->cap);
-            g_free(b->p);
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void wbuf_free(struct wbuf *b)
-{
-    if (b->p)
-        secure_wipe(b->p, b->cap);
-    g_free(b->p);
-    memset(b, 0, sizeof *b);
-}
-
-static void form_add(struct kc_api *a, struct wbuf *b, const char *key, const char *value)
+static void form_add(struct kc_api *a, struct kc_buf *b, const char *key, const char *value)
 {
     char *esc = curl_easy_escape(a->curl, value, 0);
     if (!esc)
-        g_error("out of memory");
+        kc_out_of_memory();
     if (b->len)
-        wbuf_add(b, "&", 1);
-    wbuf_add(b, key, strlen(key));
-    wbuf_add(b, "=", 1);
-    wbuf_add(b, esc, strlen(esc));
+        kc_buf_add(b, "&");
+    kc_buf_add(b, key);
+    kc_buf_add(b, "=");
+    kc_buf_add(b, esc);
     secure_wipe(esc, strlen(esc));
     curl_free(esc);
 }
@@ -245,9 +215,20 @@ static bool retryable(CURLcode rc, long status)
            rc == CURLE_SEND_ERROR || rc == CURLE_PARTIAL_FILE;
 }
 
+/* A server-supplied string fit for a message: at most max bytes, anything but printable ASCII
+ * shown as '?'. */
+static char *shown(const char *s, size_t max)
+{
+    char *safe = g_strndup(s, max);
+    for (char *c = safe; *c; c++)
+        if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+            *c = '?';
+    return safe;
+}
+
 /* POSTs body to service/action; on success a->resp holds a 200 answer. */
 static bool perform(struct kc_api *a, const char *service, const char *action,
-                    const struct wbuf *body, const char *what, GError **error)
+                    const struct kc_buf *body, const char *what, GError **error)
 {
     g_autofree char *url =
         g_strdup_printf("%s/api_v3/service/%s/action/%s", a->service_url, service, action);
@@ -278,10 +259,7 @@ static bool perform(struct kc_api *a, const char *service, const char *action,
         if (status >= 300 && status < 400) {
             char *loc = NULL;
             curl_easy_getinfo(a->curl, CURLINFO_REDIRECT_URL, &loc);
-            g_autofree char *safe = loc ? g_strndup(loc, 200) : g_strdup("?");
-            for (char *s = safe; *s; s++)
-                if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
-                    *s = '?';
+            g_autofree char *safe = shown(loc ? loc : "?", 200);
             g_set_error(error, KC_ERROR, KC_EXIT_NETWORK,
                         "%s: %s answered with a redirect (HTTP %ld) to %s; set service_url to "
                         "the address the API really lives at",
@@ -301,10 +279,7 @@ static bool perform(struct kc_api *a, const char *service, const char *action,
         size_t jn = strlen("application/json");
         if (!type || g_ascii_strncasecmp(type, "application/json", jn) != 0 ||
             (type[jn] != '\0' && type[jn] != ';' && type[jn] != ' ')) {
-            g_autofree char *safe = g_strndup(type ? type : "nothing", 80);
-            for (char *s = safe; *s; s++)
-                if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
-                    *s = '?';
+            g_autofree char *safe = shown(type ? type : "nothing", 80);
             g_set_error(error, KC_ERROR, KC_EXIT_BAD_RESPONSE,
                         "%s: unusable answer from %s: labelled %s, not application/json; is "
                         "service_url a Kaltura API server?",
@@ -446,7 +421,7 @@ bool kc_api_parse(const char *body, size_t len, enum kc_api_answer kind, const c
 
 /* ---- calls ---- */
 
-static bool call(struct kc_api *a, const char *service, const char *action, struct wbuf *body,
+static bool call(struct kc_api *a, const char *service, const char *action, struct kc_buf *body,
                  enum kc_api_answer kind, const char *const *redact, struct kc_session *out,
                  GError **error)
 {
@@ -458,14 +433,14 @@ static bool call(struct kc_api *a, const char *service, const char *action, stru
               kc_api_parse(a->resp, a->resp_len, kind, what, redact, (long long)time(NULL), out,
                            a->last_code, sizeof a->last_code, error);
     resp_wipe(a);
-    wbuf_free(body);
+    kc_buf_free(body);
     return ok;
 }
 
 bool kc_api_start_widget_session(struct kc_api *a, const char *partner_id, long long expiry,
                                  struct kc_session *out, GError **error)
 {
-    struct wbuf b = {0};
+    struct kc_buf b = {0};
     g_autofree char *widget = g_strdup_printf("_%s", partner_id);
     g_autofree char *exp = g_strdup_printf("%lld", expiry);
     form_add(a, &b, "widgetId", widget);
@@ -476,7 +451,7 @@ bool kc_api_start_widget_session(struct kc_api *a, const char *partner_id, long 
 bool kc_api_start_app_session(struct kc_api *a, const struct kc_app_session_req *r,
                               struct kc_session *out, GError **error)
 {
-    struct wbuf b = {0};
+    struct kc_buf b = {0};
     form_add(a, &b, "ks", r->widget_ks);
     form_add(a, &b, "id", r->id);
     form_add(a, &b, "tokenHash", r->token_hash);
@@ -500,7 +475,7 @@ bool kc_api_start_app_session(struct kc_api *a, const struct kc_app_session_req 
 
 bool kc_api_end_session(struct kc_api *a, const char *ks, GError **error)
 {
-    struct wbuf b = {0};
+    struct kc_buf b = {0};
     struct kc_session none = {0};
     form_add(a, &b, "ks", ks);
     const char *redact[] = {ks, NULL};

@@ -6,6 +6,7 @@
 
 #include "cancel_timer.h"
 #include "contract.h"
+#include "text.h"
 
 static const SecretSchema schema = {
     .name = "org.kaltura.AppToken",
@@ -25,11 +26,7 @@ static const SecretSchema schema = {
 
 bool kc_token_ok(const char *token)
 {
-    size_t n = 0;
-    for (; token[n]; n++)
-        if ((unsigned char)token[n] < 0x20 || (unsigned char)token[n] >= 0x7f)
-            return false;
-    return n > 0 && n <= KC_TOKEN_MAX;
+    return kc_text_ok(token, KC_TOKEN_MAX, KC_TEXT_NONEMPTY | KC_TEXT_ASCII);
 }
 
 static void unavailable(GError **error, const char *what, const GError *e)

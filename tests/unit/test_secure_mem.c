@@ -6,7 +6,7 @@
 
 #include "cache.h"
 #include "secure_mem.h"
-#include "strbuf.h"
+#include "buf.h"
 #include "tap.h"
 
 static int all_zero(const void *p, size_t n)
@@ -40,9 +40,9 @@ int main(void)
     kc_answer_clear(&e);
     tap_ok(all_zero(&e, sizeof e), "kc_answer_clear: no pointer or expiry left behind");
 
-    struct kc_strbuf b = {0};
-    kc_sb_add(&b, "ks=djJ8secret");
-    kc_sb_wipe_free(&b);
-    tap_ok(b.p == NULL && b.len == 0, "kc_sb_wipe_free: buffer released");
+    struct kc_buf b = {0};
+    kc_buf_add(&b, "ks=djJ8secret");
+    kc_buf_free(&b);
+    tap_ok(b.p == NULL && b.len == 0, "kc_buf_free: buffer released");
     return tap_done();
 }
