@@ -51,9 +51,9 @@ static void test_longest_answer(void)
     char *out = print(&a, &rc, &len);
     tap_ok(rc == KC_EXIT_OK && len == KC_ANSWER_MAX,
            "the longest answer is KC_ANSWER_MAX bytes (%zu of %zu)", len, (size_t)KC_ANSWER_MAX);
-    struct kc_helper_output cred;
+    struct pk_helper_output cred;
     const char *why = NULL;
-    tap_ok(kc_helper_output_parse(out, len, &cred, &why) == KC_PARSE_OK &&
+    tap_ok(pk_helper_output_parse(out, len, &cred, &why) == PK_PARSE_OK &&
                cred.password_len == KC_ANSWER_MAX_KS && cred.expiry_len == KC_ANSWER_MAX_EXPIRY,
            "the module's parser accepts it (%s)", why ? why : "ok");
 
@@ -67,13 +67,13 @@ static void test_longest_answer(void)
     /* ... and the module's parser refuses it too (built by hand). */
     char *big = malloc(KC_ANSWER_MAX + 16);
     int n = snprintf(big, KC_ANSWER_MAX + 16, "password=%s\n", a.ks);
-    tap_ok(kc_helper_output_parse(big, (size_t)n, &cred, &why) == KC_PARSE_ERROR,
+    tap_ok(pk_helper_output_parse(big, (size_t)n, &cred, &why) == PK_PARSE_ERROR,
            "a KS one byte over: the module refuses it (%s)", why ? why : "-");
     /* A whole output one byte over the bound: refused by the module. */
     memset(big, 'x', KC_ANSWER_MAX + 1);
     memcpy(big, "password=k\n", 11);
     big[KC_ANSWER_MAX] = '\n';
-    tap_ok(kc_helper_output_parse(big, KC_ANSWER_MAX + 1, &cred, &why) == KC_PARSE_ERROR,
+    tap_ok(pk_helper_output_parse(big, KC_ANSWER_MAX + 1, &cred, &why) == PK_PARSE_ERROR,
            "an answer one byte over KC_ANSWER_MAX: refused (%s)", why ? why : "-");
     free(big);
 

@@ -6,16 +6,16 @@
 #include "options.h"
 #include "tap.h"
 
-static bool parse(struct kc_args *args, const char *arg)
+static bool parse(struct pk_args *args, const char *arg)
 {
     const char *argv[] = {arg};
     memset(args, 0, sizeof *args);
-    return kc_options_parse(args, arg != NULL ? 1 : 0, argv);
+    return pk_options_parse(args, arg != NULL ? 1 : 0, argv);
 }
 
 static void test_profile(void)
 {
-    struct kc_args a;
+    struct pk_args a;
     char opt[16 + KC_PROFILE_NAME_MAX];
     memcpy(opt, "profile=", 8);
     memset(opt + 8, 'p', KC_PROFILE_NAME_MAX + 1);
@@ -32,22 +32,22 @@ static void test_profile(void)
 
 static void test_env_name(void)
 {
-    tap_ok(kc_valid_env_name("KALTURA_KS") && kc_valid_env_name("_x1"), "env names");
-    tap_ok(!kc_valid_env_name("1KS") && !kc_valid_env_name("MY-KS") && !kc_valid_env_name(""),
+    tap_ok(pk_valid_env_name("KALTURA_KS") && pk_valid_env_name("_x1"), "env names");
+    tap_ok(!pk_valid_env_name("1KS") && !pk_valid_env_name("MY-KS") && !pk_valid_env_name(""),
            "env: leading digit, dash, empty refused");
-    char name[KC_ENV_NAME_MAX + 2];
+    char name[PK_ENV_NAME_MAX + 2];
     memset(name, 'E', sizeof name - 1);
     name[sizeof name - 1] = '\0';
-    tap_ok(!kc_valid_env_name(name), "env: one over KC_ENV_NAME_MAX refused");
-    name[KC_ENV_NAME_MAX] = '\0';
-    tap_ok(kc_valid_env_name(name), "env: KC_ENV_NAME_MAX accepted");
+    tap_ok(!pk_valid_env_name(name), "env: one over PK_ENV_NAME_MAX refused");
+    name[PK_ENV_NAME_MAX] = '\0';
+    tap_ok(pk_valid_env_name(name), "env: PK_ENV_NAME_MAX accepted");
 }
 
 static void test_values(void)
 {
-    struct kc_args a;
-    tap_ok(parse(&a, NULL) && a.opt.timeout == KC_TIMEOUT_DEFAULT &&
-               a.opt.minimum_uid == KC_MINIMUM_UID && strcmp(a.opt.env_name, "KALTURA_KS") == 0 &&
+    struct pk_args a;
+    tap_ok(parse(&a, NULL) && a.opt.timeout == PK_TIMEOUT_DEFAULT &&
+               a.opt.minimum_uid == PK_MINIMUM_UID && strcmp(a.opt.env_name, "KALTURA_KS") == 0 &&
                a.opt.profile == NULL && !a.opt.revoke && !a.opt.debug,
            "defaults");
     tap_ok(parse(&a, "timeout=300") && a.opt.timeout == 300, "timeout=300");
