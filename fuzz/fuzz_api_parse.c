@@ -1,11 +1,10 @@
-/* libFuzzer target: the Kaltura api_v3 JSON answer parser (helper/kaltura_api.c kc_api_parse):
- * KalturaSessionInfo, widget sessions, session.end's null and KalturaAPIException bodies.
- * The first input byte picks the expected answer kind; the rest is the body.
- * Invariants: success gives a KS that is non-empty, at most KC_ANSWER_MAX_KS bytes, free of
- * control characters and spaces, an expiry after `now` for a session, a user id on one line;
- * failure gives exactly KC_EXIT_REJECTED (with a NUL-terminated printable code) or
- * KC_EXIT_BAD_RESPONSE, a one-line message that never contains a redacted secret, and
- * nothing in out. */
+/* libFuzzer target: the Kaltura api_v3 JSON answer parser (helper/minter/kaltura_api.c
+ * kc_api_parse): KalturaSessionInfo, widget sessions, session.end's null and KalturaAPIException
+ * bodies. The first input byte picks the expected answer kind; the rest is the body. Invariants:
+ * success gives a KS that is non-empty, at most KC_ANSWER_MAX_KS bytes, free of control characters
+ * and spaces, an expiry after `now` for a session, a user id on one line; failure gives exactly
+ * KC_EXIT_REJECTED (with a NUL-terminated printable code) or KC_EXIT_BAD_RESPONSE, a one-line
+ * message that never contains a redacted secret, and nothing in out. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

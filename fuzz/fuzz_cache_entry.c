@@ -1,4 +1,4 @@
-/* libFuzzer target: the cache entry reader (helper/cache.c kc_cache_parse_ks_entry).
+/* libFuzzer target: the cache entry reader (helper/core/cache.c kc_cache_parse_ks_entry).
  * Input: an entry file's bytes, or "DESC\0ENTRY" to choose the description it must match.
  * Invariants: an accepted entry has a non-empty KS, no field holds '\n', every field is the
  * value of the first line with that key, and writing the entry back the way kc_cache_put_ks

@@ -1,7 +1,7 @@
 /* kaltura-credential: the fast-path frontend (doc/architecture.md "Two executables").
  *
  * Links libc only, on purpose: libsecret, GLib, libcurl and OpenSSL cost 10-18 ms of dynamic
- * linking before main() (design.md §3.5), more than a whole cache hit. This program answers
+ * linking before main() (doc/cache.md), more than a whole cache hit. This program answers
  * what needs none of them (what the command table, commands.h, lets it: store, words in no
  * row, cache hits for get/ks) and execv()s kaltura-credential-mint, with the same arguments,
  * for everything else. */

@@ -34,7 +34,8 @@ static bool add_env(struct pk_child_plan *plan, int *n, const char *name, const 
     return plan->envp[(*n)++] != NULL;
 }
 
-/* The small environment of design §3.7: nothing of the calling process leaks through. */
+/* The small environment of doc/pam.md "What happens at open_session": nothing of the calling
+ * process leaks through. */
 static bool build_env(const struct pk_args *args, const struct passwd *pw,
                       struct pk_child_plan *plan)
 {

@@ -1,5 +1,5 @@
 /*
- * Strict parser of the helper's `get` output (design §3.4): key=value lines.
+ * Strict parser of the helper's `get` output (README "Commands"): key=value lines.
  * libc only and free of PAM, so it can be unit-tested and fuzzed on a plain buffer.
  */
 #ifndef PAM_KALTURA_HELPER_OUTPUT_H

@@ -1,4 +1,4 @@
-/* The answer of `get` and `ks` (design.md §3.4): one writer for both programs, so the frontend
+/* The answer of `get` and `ks` (README "Commands"): one writer for both programs, so the frontend
  * (a cache hit) and the minter (a fresh KS) can never print it differently. libc only. */
 #ifndef KC_ANSWER_H
 #define KC_ANSWER_H

@@ -1,4 +1,4 @@
-/* The KS cache in $XDG_RUNTIME_DIR/kaltura-credential/ (design.md §3.5). libc only, so that
+/* The KS cache in $XDG_RUNTIME_DIR/kaltura-credential/ (doc/cache.md). libc only, so that
  * the frontend can serve a hit without loading GLib, libsecret, libcurl or OpenSSL.
  * Layout and trust rules: doc/architecture.md "Cache layout". Nothing here ever prints a KS. */
 #ifndef KC_CACHE_H

@@ -1,4 +1,4 @@
-/* The commands of kaltura-credential (design.md §3.3): one table for both programs. The
+/* The commands of kaltura-credential (README "Commands"): one table for both programs. The
  * frontend reads from it what it may do by itself; the minter pairs every row with its handler
  * (handlers.c), and tests/unit/test_commands.c checks that none is missing. A word that is in
  * no row is ignored with exit 0, by both programs (gitcredentials(7): a helper ignores the

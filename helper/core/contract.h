@@ -23,7 +23,7 @@ enum kc_exit {
     KC_EXIT_BAD_RESPONSE = 10, /* unusable answer from the server */
 };
 
-/* The `get` answer (design.md §3.4): protocol, host, username, password, password_expiry_utc,
+/* The `get` answer (README "Commands"): protocol, host, username, password, password_expiry_utc,
  * one key=value line each. The longest value of each; the helper prints nothing longer and
  * the PAM module accepts exactly this much (tests/unit/test_contract.c builds the longest). */
 #define KC_ANSWER_MAX_PROTOCOL 5                      /* "https" */

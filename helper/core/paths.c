@@ -1,4 +1,5 @@
-/* Config file paths and the cache directory path (design.md §3.1, §3.5). libc only. */
+/* Config file paths and the cache directory path (README "Configuration", doc/cache.md). libc only.
+ */
 #include "paths.h"
 
 #include <stdio.h>

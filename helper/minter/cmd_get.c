@@ -1,4 +1,4 @@
-/* get, ks, erase: the git credential protocol side (design.md §3.4). */
+/* get, ks, erase: the git credential protocol side (README "Commands"). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

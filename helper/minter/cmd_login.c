@@ -1,4 +1,4 @@
-/* login: set a profile up, prove the token works, then store it (design.md §3.3). */
+/* login: set a profile up, prove the token works, then store it (README "Commands"). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

@@ -15,7 +15,7 @@
 #include "contract.h"
 #include "text.h"
 
-/* A key that looks like it would hold a secret (design.md §3.1). */
+/* A key that looks like it would hold a secret (README "Configuration"). */
 static bool key_is_secret(const char *key)
 {
     g_autofree char *k = g_ascii_strdown(key, -1);

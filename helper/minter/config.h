@@ -1,5 +1,5 @@
-/* Configuration (design.md §3.1): GKeyFile INI files, one group per profile, no secrets. The
- * keys: config_keys.h; choosing a profile for a request: select.h. */
+/* Configuration (README "Configuration"): GKeyFile INI files, one group per profile, no secrets.
+ * The keys: config_keys.h; choosing a profile for a request: select.h. */
 #ifndef KC_CONFIG_H
 #define KC_CONFIG_H
 

@@ -1,4 +1,4 @@
-/* The configuration keys (design.md §3.1), one row each, in the spirit of pam-krb5's option
+/* The configuration keys (README "Configuration"), one row each, in the spirit of pam-krb5's option
  * table: the unknown-key check, the typed loading into struct kc_profile, login's options and
  * the --help lines are all derived from kc_keys. A new key: one row in config_keys.c and its
  * field in struct kc_profile (config.h). */

@@ -272,7 +272,7 @@ static bool perform(struct kc_api *a, const char *service, const char *action,
                         a->service_url, status, status >= 500 ? " (server error)" : "");
             return false;
         }
-        /* format=1 answers are application/json (kaltura-api.md, KalturaResponseType); an
+        /* format=1 answers are application/json (doc/kaltura-api.md §4.4, KalturaResponseType); an
          * HTML page with a 200 is a captive portal or a proxy, not the API. */
         char *type = NULL;
         curl_easy_getinfo(a->curl, CURLINFO_CONTENT_TYPE, &type);

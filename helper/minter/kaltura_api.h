@@ -1,4 +1,4 @@
-/* Kaltura api_v3 client (kaltura-api.md §1-§4, §6): libcurl + json-glib.
+/* Kaltura api_v3 client (doc/kaltura-api.md §1-§4, §6): libcurl + json-glib.
  * One curl easy handle per struct kc_api, reused for every call (one connection); POST form
  * bodies with format=1 and clientTag (no secret ever in a URL); TLS verification always on;
  * no redirects followed; a total deadline across all calls; a response size cap. */

@@ -1,4 +1,4 @@
-/* Kaltura error code table (codes from kaltura-api.md §1, §2, §4.6, §6). */
+/* Kaltura error code table (codes from doc/kaltura-api.md §1, §2, §4.6, §6). */
 #include "kaltura_errors.h"
 
 #include <stdio.h>
@@ -29,6 +29,8 @@ static const struct {
     {"MISSING_MANDATORY_PARAMETER", "a required parameter was missing (a bug in this program?)"},
     {"INVALID_FIELD_VALUE", "the server refused a value; check user_id and privileges"},
     {"PARTNER_ACCESS_FORBIDDEN", "the session's partner may not access this partner"},
+    /* Kaltura's own spelling, "SERVERL" (doc/kaltura-api.md §4.6): the code the server sends.
+     * Do not "fix" it, or this meaning is never found. */
     {"INTERNAL_SERVERL_ERROR", "the server had an internal error; try again later"},
 };
 

@@ -38,7 +38,7 @@ static void unavailable(GError **error, const char *what, const GError *e)
 }
 
 /* After a lookup that found nothing: is that because the item sits in a locked collection?
- * (libsecret reports both cases as NULL without an error: testing.md §1.) */
+ * (libsecret reports both cases as NULL without an error: doc/helper.md "Keyring".) */
 static bool keyring_locked(const struct kc_profile *p, GCancellable *cancel)
 {
     const char *backend = g_getenv("SECRET_BACKEND");

@@ -1,6 +1,6 @@
-/* The App Token in the desktop keyring (design.md §3.2): libsecret schema org.kaltura.AppToken,
- * attributes service_url, partner_id, app_token_id; the secret is the token string.
- * Only the secret_password_* API touches items, so SECRET_BACKEND=file works. */
+/* The App Token in the desktop keyring (doc/helper.md "Keyring"): libsecret schema
+ * org.kaltura.AppToken, attributes service_url, partner_id, app_token_id; the secret is the token
+ * string. Only the secret_password_* API touches items, so SECRET_BACKEND=file works. */
 #ifndef KC_KEYRING_H
 #define KC_KEYRING_H
 

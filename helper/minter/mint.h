@@ -1,5 +1,5 @@
-/* The minting flow, from start to end (design.md §1, §3.5): the cached KS; else, under the
- * single-flight lock, a fresh one: the widget KS (cached, else fetched in a worker thread
+/* The minting flow, from start to end (doc/helper.md "Minting", doc/cache.md): the cached KS; else,
+ * under the single-flight lock, a fresh one: the widget KS (cached, else fetched in a worker thread
  * while the keyring is read), lowercase_hex(HASH(widget KS + token)), appToken.startSession
  * (once more with a fresh widget KS when the cached one is refused), and the cache put. */
 #ifndef KC_MINT_H

@@ -1,4 +1,5 @@
-/* Profile selection (design.md §3.4): which profile answers a request. */
+/* Profile selection: which profile answers a request (README "Commands", doc/helper.md
+ * "Profile selection"). */
 #ifndef KC_SELECT_H
 #define KC_SELECT_H
 

@@ -1,4 +1,4 @@
-/* The App Token hash: lowercase_hex(HASH(widget KS + token)) (kaltura-api.md §0, §2 step 3). */
+/* The App Token hash: lowercase_hex(HASH(widget KS + token)) (doc/kaltura-api.md §0, §2 step 3). */
 #ifndef KC_TOKEN_HASH_H
 #define KC_TOKEN_HASH_H
 

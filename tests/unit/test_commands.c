@@ -1,4 +1,4 @@
-/* The command table (helper/commands.h) and the minter's pairing of it (handlers.c): every row
+/* The command table (helper/core/commands.h) and the minter's pairing of it (handlers.c): every row
  * has a handler, names are unique, the frontend's fast path is only for argument-less get/ks. */
 #include <string.h>
 

@@ -58,7 +58,7 @@ static void test_values(void)
                strcmp(p->partner_id, "12345") == 0 && p->hash == KC_HASH_SHA1 && p->timeout == 30 &&
                p->cache && p->min_lifetime == 300 && !p->allow_insecure && p->session_type == -1 &&
                p->expiry == -1 && !p->user_id && !p->privileges,
-           "defaults of design.md §3.1");
+           "defaults of README's Configuration table");
     kc_config_free(c);
 
     c = load("[p]\nservice_url=https://k.example/\npartner_id= 7 \napp_token_id=1_x\n"

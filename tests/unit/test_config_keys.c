@@ -1,4 +1,4 @@
-/* The config key table (helper/config_keys.c): every row is well-formed, and what is derived
+/* The config key table (helper/minter/config_keys.c): every row is well-formed, and what is derived
  * from it (unknown-key lookup, defaults, login's values, --help) follows the rows. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* The contract between the helper and the PAM module (helper/contract.h): the helper's
+/* The contract between the helper and the PAM module (helper/core/contract.h): the helper's
  * longest legal answer passes the module's parser, one byte more is refused by both, and the
  * one profile-name rule. Links the helper's answer writer and the module's parser. */
 #include <limits.h>

@@ -1,4 +1,4 @@
-/* Profile selection for a request (minter/select.c, design.md §3.4). */
+/* Profile selection for a request (minter/select.c, README "Commands"). */
 #include <string.h>
 
 #include "config.h"

@@ -1,4 +1,4 @@
-/* App Token hash: the vectors of kaltura-api.md §5.4 for every hash type. */
+/* App Token hash: the vectors of doc/kaltura-api.md §5.4 for every hash type. */
 #include <string.h>
 
 #include "tap.h"
