@@ -70,29 +70,33 @@ static void close_fd(int *fd)
     *fd = -1;
 }
 
-static void close_pair(int p[2])
+/* The helper's three pipes, whichever ends are still open. */
+static void close_pairs(int in[2], int out[2], int err[2])
 {
-    close_fd(&p[0]);
-    close_fd(&p[1]);
+    int *ends[] = {&in[0], &in[1], &out[0], &out[1], &err[0], &err[1]};
+
+    for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++)
+        close_fd(ends[i]);
 }
 
-/* Reads what is available from stdout; false when the helper wrote too much. */
-static bool read_stdout(int *fd, struct pk_helper_result *res)
+/*
+ * Reads what is available on *fd into buf (cap bytes, *len of them used); closes *fd at EOF or
+ * on an error. Once buf is full, further bytes are dropped with keep_first (stderr: the start
+ * is what the log wants), or end the read with false (stdout: more than the helper may write).
+ */
+static bool drain(int *fd, char *buf, size_t cap, size_t *len, bool keep_first)
 {
     for (;;) {
-        char spare;
-        ssize_t n;
+        char sink[512];
+        bool full = *len == cap;
+        ssize_t n = full ? read(*fd, sink, keep_first ? sizeof sink : 1)
+                         : read(*fd, buf + *len, cap - *len);
 
-        if (res->out_len < sizeof res->out)
-            n = read(*fd, res->out + res->out_len, sizeof res->out - res->out_len);
-        else
-            n = read(*fd, &spare, 1);
-        if (n > 0 && res->out_len == sizeof res->out) {
-            res->overflow = true;
+        if (n > 0 && full && !keep_first)
             return false;
-        }
         if (n > 0) {
-            res->out_len += (size_t)n;
+            if (!full)
+                *len += (size_t)n;
             continue;
         }
         if (n < 0 && errno == EINTR)
@@ -103,30 +107,19 @@ static bool read_stdout(int *fd, struct pk_helper_result *res)
     }
 }
 
+/* Reads what is available from stdout; false when the helper wrote too much. */
+static bool read_stdout(int *fd, struct pk_helper_result *res)
+{
+    if (drain(fd, res->out, sizeof res->out, &res->out_len, false))
+        return true;
+    res->overflow = true;
+    return false;
+}
+
 /* Keeps the first PK_HELPER_STDERR_MAX bytes of stderr, discards the rest. */
 static void read_stderr(int *fd, struct pk_helper_result *res)
 {
-    for (;;) {
-        ssize_t n;
-
-        if (res->err_len < sizeof res->err) {
-            n = read(*fd, res->err + res->err_len, sizeof res->err - res->err_len);
-        } else {
-            char sink[512];
-
-            n = read(*fd, sink, sizeof sink);
-        }
-        if (n > 0) {
-            if (res->err_len < sizeof res->err)
-                res->err_len += (size_t)n;
-            continue;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
-            close_fd(fd);
-        return;
-    }
+    (void)drain(fd, res->err, sizeof res->err, &res->err_len, true);
 }
 
 /*
@@ -266,9 +259,7 @@ bool pk_run_helper(const struct pk_args *args, const struct passwd *pw,
         return false;
     if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
         pk_err(args, "cannot create pipes: %s", strerror(errno));
-        close_pair(in);
-        close_pair(out);
-        close_pair(err);
+        close_pairs(in, out, err);
         pk_child_plan_free(&plan);
         return false;
     }
@@ -285,9 +276,7 @@ bool pk_run_helper(const struct pk_args *args, const struct passwd *pw,
     pk_child_plan_free(&plan);
     if (pid < 0) {
         pk_err(args, "cannot fork: %s", strerror(errno));
-        close_pair(in);
-        close_pair(out);
-        close_pair(err);
+        close_pairs(in, out, err);
         leave_signals(&saved);
         return false;
     }

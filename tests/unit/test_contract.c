@@ -10,16 +10,6 @@
 #include "helper_output.h"
 #include "tap.h"
 
-static char *filled(size_t n, char c)
-{
-    char *s = malloc(n + 1);
-    if (s == NULL)
-        abort();
-    memset(s, c, n);
-    s[n] = '\0';
-    return s;
-}
-
 /* Prints a with the helper's writer into a memory buffer; *len: its length. */
 static char *print(const struct kc_answer *a, int *rc, size_t *len)
 {
@@ -36,12 +26,12 @@ static void test_longest_answer(void)
 {
     /* The longest host: "[" 255 bytes "]:65535" (an IPv6 literal cannot be that long, but the
      * bound is what both sides agree on). */
-    char *host = filled(KC_ANSWER_MAX_HOST, 'h');
+    char *host = tap_repeat('h', KC_ANSWER_MAX_HOST);
     host[0] = '[';
     memcpy(host + KC_ANSWER_MAX_HOST - 7, "]:65535", 7);
     struct kc_answer a = {
-        .ks = filled(KC_ANSWER_MAX_KS, 'k'),
-        .username = filled(KC_ANSWER_MAX_USERNAME, 'u'),
+        .ks = tap_repeat('k', KC_ANSWER_MAX_KS),
+        .username = tap_repeat('u', KC_ANSWER_MAX_USERNAME),
         .protocol = strdup("https"),
         .host = host,
         .expiry = LLONG_MAX, /* 19 digits */
@@ -60,7 +50,7 @@ static void test_longest_answer(void)
     /* One more byte in the KS: the helper's writer refuses it and prints nothing ... */
     free(out);
     free(a.ks);
-    a.ks = filled(KC_ANSWER_MAX_KS + 1, 'k');
+    a.ks = tap_repeat('k', KC_ANSWER_MAX_KS + 1);
     out = print(&a, &rc, &len);
     tap_ok(rc == KC_EXIT_BAD_RESPONSE && len == 0, "a KS one byte over: the helper prints nothing");
     free(out);
@@ -81,13 +71,13 @@ static void test_longest_answer(void)
     free(a.ks);
     a.ks = strdup("djJ8");
     char *saved = a.username;
-    a.username = filled(KC_ANSWER_MAX_USERNAME + 1, 'u');
+    a.username = tap_repeat('u', KC_ANSWER_MAX_USERNAME + 1);
     free(print(&a, &rc, &len));
     tap_ok(rc == KC_EXIT_BAD_RESPONSE && len == 0, "a username one byte over: refused");
     free(a.username);
     a.username = saved;
     saved = a.host;
-    a.host = filled(KC_ANSWER_MAX_HOST + 1, 'h');
+    a.host = tap_repeat('h', KC_ANSWER_MAX_HOST + 1);
     free(print(&a, &rc, &len));
     tap_ok(rc == KC_EXIT_BAD_RESPONSE && len == 0, "a host one byte over: refused");
     free(a.host);
@@ -97,12 +87,11 @@ static void test_longest_answer(void)
 
 static void test_profile_names(void)
 {
-    char name[KC_PROFILE_NAME_MAX + 2];
-    memset(name, 'a', sizeof name - 1);
-    name[sizeof name - 1] = '\0';
+    char *name = tap_repeat('a', KC_PROFILE_NAME_MAX + 1);
     tap_ok(!kc_profile_name_ok(name), "a name of KC_PROFILE_NAME_MAX + 1 is refused");
     name[KC_PROFILE_NAME_MAX] = '\0';
     tap_ok(kc_profile_name_ok(name), "a name of KC_PROFILE_NAME_MAX is accepted");
+    free(name);
     tap_ok(kc_profile_name_ok("work.1-x_y") && kc_profile_name_ok("a.b"), "letters, digits, ._-");
     tap_ok(!kc_profile_name_ok("a..b") && !kc_profile_name_ok(".."), "'..' is refused");
     tap_ok(!kc_profile_name_ok("") && !kc_profile_name_ok(NULL), "empty or NULL is refused");
