@@ -14,11 +14,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "cache_store.h"
 #include "contract.h"
 #include "secure_mem.h"
 #include "small_file.h"
-#include "buf.h"
 #include "text.h"
 
 #define FORMAT_LINE     "format=kc1\n"

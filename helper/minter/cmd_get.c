@@ -1,9 +1,6 @@
 /* get, ks, erase: the git credential protocol side (README "Commands"). */
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "contract.h"
 #include "handlers.h"

@@ -6,10 +6,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "handlers.h"
-#include "diag.h"
-#include "contract.h"
 #include "config_keys.h"
+#include "contract.h"
+#include "diag.h"
+#include "handlers.h"
 #include "keyring.h"
 #include "mint.h"
 #include "secure_mem.h"

@@ -1,9 +1,9 @@
 /* logout: forget the profile's token (keyring) and its cached KS. */
 #include <stdio.h>
 
-#include "handlers.h"
-#include "diag.h"
 #include "contract.h"
+#include "diag.h"
+#include "handlers.h"
 #include "keyring.h"
 #include "mint.h"
 #include "select.h"

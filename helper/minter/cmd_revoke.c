@@ -2,9 +2,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "handlers.h"
-#include "diag.h"
 #include "contract.h"
+#include "diag.h"
+#include "handlers.h"
 #include "kaltura_api.h"
 #include "mint.h"
 #include "request.h"

@@ -2,9 +2,9 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "handlers.h"
-#include "diag.h"
 #include "contract.h"
+#include "diag.h"
+#include "handlers.h"
 #include "keyring.h"
 #include "mint.h"
 

@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "config_keys.h"
+#include "contract.h"
 #include "diag.h"
 #include "small_file.h"
-#include "contract.h"
 #include "text.h"
 
 /* A key that looks like it would hold a secret (README "Configuration"). */

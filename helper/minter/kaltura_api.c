@@ -7,8 +7,8 @@
 #include <time.h>
 
 #include "buf.h"
-#include "diag.h"
 #include "contract.h"
+#include "diag.h"
 #include "kaltura_errors.h"
 #include "kc_config.h"
 #include "secure_mem.h"

@@ -13,9 +13,9 @@
 #include "cli_opts.h"
 #include "commands.h"
 #include "config_keys.h"
-#include "handlers.h"
-#include "diag.h"
 #include "contract.h"
+#include "diag.h"
+#include "handlers.h"
 #include "kc_config.h"
 #include "secure_mem.h"
 
