@@ -133,6 +133,8 @@ int main(int argc, char **argv)
     fe = mint;
     tap_ok(run("", ARGS("capability")) == 0 && strcmp(out, "version 0\n") == 0,
            "capability asked of the minter directly: version 0");
+    tap_ok(run("", ARGS("no-such-action")) == 0 && out[0] == '\0' && err[0] == '\0',
+           "unknown action asked of the minter directly: silent 0");
     fe = fe_saved;
     tap_ok(run("", ARGS("--profile", "x")) == 2 && out[0] == '\0' && strstr(err, "usage"),
            "no command: usage, exit 2");
