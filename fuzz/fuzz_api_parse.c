@@ -1,16 +1,15 @@
-/* libFuzzer target: the Kaltura api_v3 JSON answer parser (helper/kaltura_api.c kc_api_parse):
- * KalturaSessionInfo, widget sessions, session.end's null and KalturaAPIException bodies.
- * The first input byte picks the expected answer kind; the rest is the body.
- * Invariants: success gives a KS that is non-empty, at most KC_API_MAX_KS bytes, free of
- * control characters and spaces, an expiry after `now` for a session, a user id on one line;
- * failure gives exactly KC_EXIT_REJECTED (with a NUL-terminated printable code) or
- * KC_EXIT_BAD_RESPONSE, a one-line message that never contains a redacted secret, and
- * nothing in out. */
+/* libFuzzer target: the Kaltura api_v3 JSON answer parser (helper/minter/kaltura_api.c
+ * kc_api_parse): KalturaSessionInfo, widget sessions, session.end's null and KalturaAPIException
+ * bodies. The first input byte picks the expected answer kind; the rest is the body. Invariants:
+ * success gives a KS that is non-empty, at most KC_ANSWER_MAX_KS bytes, free of control characters
+ * and spaces, an expiry after `now` for a session, a user id on one line; failure gives exactly
+ * KC_EXIT_REJECTED (with a NUL-terminated printable code) or KC_EXIT_BAD_RESPONSE, a one-line
+ * message that never contains a redacted secret, and nothing in out. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "exit_codes.h"
+#include "contract.h"
 #include "kaltura_api.h"
 
 #define NOW 1700000000LL
@@ -51,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         if (kind != KC_ANSWER_ANY) {
             size_t n = s.ks ? strlen(s.ks) : 0;
-            if (n == 0 || n > KC_API_MAX_KS)
+            if (n == 0 || n > KC_ANSWER_MAX_KS)
                 abort();
             for (size_t i = 0; i < n; i++)
                 if ((unsigned char)s.ks[i] <= 0x20 || s.ks[i] == 0x7f)
@@ -61,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (kind == KC_ANSWER_WIDGET && s.expiry != 0)
                 abort();
             if (s.user_id)
-                one_line(s.user_id, KC_API_MAX_USER_ID);
+                one_line(s.user_id, KC_ANSWER_MAX_USERNAME);
         }
     } else {
         if (error == NULL || error->domain != KC_ERROR || s.ks || s.user_id)

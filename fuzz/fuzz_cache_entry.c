@@ -1,4 +1,4 @@
-/* libFuzzer target: the cache entry reader (helper/cache.c kc_cache_parse_ks_entry).
+/* libFuzzer target: the cache entry reader (helper/core/cache.c kc_cache_parse_ks_entry).
  * Input: an entry file's bytes, or "DESC\0ENTRY" to choose the description it must match.
  * Invariants: an accepted entry has a non-empty KS, no field holds '\n', every field is the
  * value of the first line with that key, and writing the entry back the way kc_cache_put_ks
@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         desc_len = strlen(desc);
         buf = dup0(data, size);
     }
-    struct kc_cached_ks e;
+    struct kc_answer e;
     enum kc_entry_rc rc = kc_cache_parse_ks_entry(buf, desc, desc_len, &e);
     if (rc != KC_ENTRY_OK && rc != KC_ENTRY_OTHER && rc != KC_ENTRY_CORRUPT)
         abort();
@@ -72,20 +72,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         snprintf(again, n,
                  "format=kc1\ndesc=%s\nexpiry=%lld\nprotocol=%s\nhost=%s\nusername=%s\nks=%s\n",
                  desc, e.expiry, e.protocol, e.host, e.username, e.ks);
-        struct kc_cached_ks f;
+        struct kc_answer f;
         if (kc_cache_parse_ks_entry(again, desc, desc_len, &f) != KC_ENTRY_OK ||
             strcmp(f.ks, e.ks) != 0 || strcmp(f.username, e.username) != 0 ||
             strcmp(f.protocol, e.protocol) != 0 || strcmp(f.host, e.host) != 0 ||
             f.expiry != e.expiry)
             abort();
         /* another description never matches */
-        struct kc_cached_ks g;
+        struct kc_answer g;
         if (kc_cache_parse_ks_entry(again, "ks1\nother", 9, &g) == KC_ENTRY_OK)
             abort();
-        kc_cached_ks_clear(&f);
+        kc_answer_clear(&f);
         free(again);
     }
-    kc_cached_ks_clear(&e);
+    kc_answer_clear(&e);
     free(desc);
     free(buf);
     return 0;

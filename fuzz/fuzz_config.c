@@ -1,4 +1,4 @@
-/* libFuzzer target: the config parser (helper/config.c kc_config_load_data).
+/* libFuzzer target: the config parser (helper/minter/config.c kc_config_load_data).
  * Input: the system file's text, optionally "\0" and the user file's text (later wins).
  * Invariants: failure is KC_EXIT_CONFIG with a one-line message and no config; on success
  * every profile has an allowed, unique name, findable by kc_config_find, a service_url that is
@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "exit_codes.h"
+#include "contract.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

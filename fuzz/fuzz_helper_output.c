@@ -19,34 +19,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct kc_helper_output out;
+    struct pk_helper_output out;
     const char *why = NULL;
     /* A private copy, exactly sized, so that ASan catches any read past the end. */
     char *buf = malloc(size ? size : 1);
-    enum kc_parse_result r;
+    enum pk_parse_result r;
 
     if (buf == NULL)
         return 0;
     memcpy(buf, data, size);
-    r = kc_helper_output_parse(buf, size, &out, &why);
-    if (r == KC_PARSE_OK) {
+    r = pk_helper_output_parse(buf, size, &out, &why);
+    if (r == PK_PARSE_OK) {
         if (!inside(out.password, out.password_len, (const uint8_t *)buf, size) ||
-            out.password_len == 0 || out.password_len > KC_KS_MAX ||
+            out.password_len == 0 || out.password_len > KC_ANSWER_MAX_KS ||
             memchr(out.password, '\n', out.password_len) ||
             memchr(out.password, '\r', out.password_len) ||
             memchr(out.password, '\0', out.password_len))
             abort();
         if (out.expiry != NULL) {
             if (!inside(out.expiry, out.expiry_len, (const uint8_t *)buf, size) ||
-                out.expiry_len == 0 || out.expiry_len > KC_EXPIRY_DIGITS_MAX)
+                out.expiry_len == 0 || out.expiry_len > KC_ANSWER_MAX_EXPIRY)
                 abort();
             for (size_t i = 0; i < out.expiry_len; i++)
                 if (out.expiry[i] < '0' || out.expiry[i] > '9')
                     abort();
         }
     } else if (out.password != NULL || out.expiry != NULL || /* no result without OK */
-               (r == KC_PARSE_ERROR && why == NULL) ||       /* an error says why */
-               (r == KC_PARSE_EMPTY && size != 0)) {         /* EMPTY only for nothing */
+               (r == PK_PARSE_ERROR && why == NULL) ||       /* an error says why */
+               (r == PK_PARSE_EMPTY && size != 0)) {         /* EMPTY only for nothing */
         abort();
     }
     free(buf);

@@ -1,4 +1,4 @@
-/* libFuzzer target: the git credential protocol reader (helper/protocol.c).
+/* libFuzzer target: the git credential protocol reader (helper/core/protocol.c).
  * Invariants: success means the input was NUL-free, no longer than the caps, and every value
  * kept is a single line (no '\n' or NUL) no longer than a line; failure gives a static reason
  * and nothing allocated; parsing is deterministic, and writing the kept values back with

@@ -1,9 +1,10 @@
 /* kaltura-credential: the fast-path frontend (doc/architecture.md "Two executables").
  *
  * Links libc only, on purpose: libsecret, GLib, libcurl and OpenSSL cost 10-18 ms of dynamic
- * linking before main() (design.md §3.5), more than a whole cache hit. This program answers
- * what needs none of them (store, unknown actions, cache hits for get/ks) and execv()s
- * kaltura-credential-mint, with the same arguments, for everything else. */
+ * linking before main() (doc/cache.md), more than a whole cache hit. This program answers
+ * what needs none of them (what the command table, commands.h, lets it: store, words in no
+ * row, cache hits for get/ks) and execv()s kaltura-credential-mint, with the same arguments,
+ * for everything else. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,8 +16,9 @@
 
 #include "cache.h"
 #include "cli_opts.h"
+#include "commands.h"
+#include "contract.h"
 #include "diag.h"
-#include "exit_codes.h"
 #include "kc_config.h"
 #include "paths.h"
 #include "protocol.h"
@@ -62,10 +64,10 @@ static char *mint_path(void)
         if (slash != NULL) {
             memcpy(slash + 1, MINT_NAME, sizeof MINT_NAME);
             if (access(self, X_OK) == 0)
-                return strdup(self);
+                return kc_xstrdup(self);
         }
     }
-    return strdup(KC_MINT_PATH);
+    return kc_xstrdup(KC_MINT_PATH);
 }
 
 /* Hands the already-read request to the minter as its stdin: a memfd, so no temp file and no
@@ -95,8 +97,6 @@ static int exec_minter(char **argv, char *raw, size_t raw_len, bool fed)
 {
     char *path = mint_path();
     int rc = 0;
-    if (path == NULL)
-        return KC_EXIT_INTERNAL;
     if (fed) {
         rc = feed_request(raw, raw_len);
         if (rc == 0)
@@ -119,50 +119,31 @@ static int exec_minter(char **argv, char *raw, size_t raw_len, bool fed)
     return KC_EXIT_INTERNAL;
 }
 
-static int print_hit(const struct kc_cached_ks *e, bool bare)
-{
-    char exp[32];
-    snprintf(exp, sizeof exp, "%lld", e->expiry);
-    if (bare) {
-        if (!kc_proto_value_ok(e->ks) || printf("%s\n", e->ks) < 0)
-            return -1;
-    } else if (kc_proto_write(stdout, "protocol", e->protocol) != 0 ||
-               kc_proto_write(stdout, "host", e->host) != 0 ||
-               kc_proto_write(stdout, "username", e->username) != 0 ||
-               kc_proto_write(stdout, "password", e->ks) != 0 ||
-               kc_proto_write(stdout, "password_expiry_utc", exp) != 0) {
-        return -1;
-    }
-    return fflush(stdout) == 0 ? 0 : -1;
-}
-
-static int serve(struct kc_cached_ks *e, bool bare)
+/* Prints a cache hit. Returns its exit code. */
+static int serve(struct kc_answer *e, enum kc_answer_format format)
 {
     /* A buffered stdout holds the KS until the flush: nothing printed on failure paths. */
     static char buf[BUFSIZ]; /* static: stdout still refers to it at exit */
     setvbuf(stdout, buf, _IOFBF, sizeof buf);
-    int rc = print_hit(e, bare);
-    kc_cached_ks_clear(e);
-    if (rc != 0) {
-        diag_error("cannot write to standard output: %s", strerror(errno));
-        exit(KC_EXIT_INTERNAL);
-    }
+    int rc = kc_answer_print(stdout, e, format);
+    kc_answer_clear(e);
     secure_wipe(buf, sizeof buf);
-    return 1;
+    return rc;
 }
 
-/* get / ks: 1 served from the cache, 0 miss. On a miss, single-flight with concurrent
- * frontends of the same request: one leads (and keeps *lead_fd locked across the exec of the
- * minter), the others wait for it and look again. */
-static int try_cache(const struct opts *o, const struct kc_request *req, bool bare, int *lead_fd)
+/* get / ks: -1 on a miss, else the exit code of serving the hit. On a miss, single-flight with
+ * concurrent frontends of the same request: one leads (and keeps *lead_fd locked across the exec of
+ * the minter), the others wait for it and look again. */
+static int try_cache(const struct opts *o, const struct kc_request *req,
+                     enum kc_answer_format format, int *lead_fd)
 {
     struct kc_config_paths paths;
     *lead_fd = -1;
     if (kc_config_paths_get(o->config, &paths) != 0)
-        return 0; /* the minter explains */
+        return -1; /* the minter explains */
     struct kc_cache *c = kc_cache_open_ex(true, true);
     struct kc_request_ident id = {.paths = &paths, .profile_arg = o->profile, .req = req};
-    struct kc_cached_ks e;
+    struct kc_answer e;
     bool waited = false;
     int hit = kc_cache_get_by_request(c, &id, time(NULL), &e);
     if (hit != 1 && c != NULL) {
@@ -173,20 +154,38 @@ static int try_cache(const struct opts *o, const struct kc_request *req, bool ba
     kc_cache_close(c);
     kc_config_paths_clear(&paths);
     if (hit != 1)
-        return 0;
+        return -1;
     if (*lead_fd >= 0)
         close(*lead_fd);
     *lead_fd = -1;
-    return serve(&e, bare);
+    return serve(&e, format);
 }
 
-static bool is_delegated(const char *cmd)
+/* A KC_FRONT_CACHE command without arguments: a hit is printed here, a miss goes to the
+ * minter (with the request already read, for get). */
+static int cache_or_minter(const struct opts *o, const struct kc_command *c, char **argv)
 {
-    static const char *const words[] = {"erase", "login", "logout", "revoke", "status"};
-    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-        if (strcmp(cmd, words[i]) == 0)
-            return true;
-    return false;
+    int lead_fd; /* on a miss, stays open (locked) across the exec of the minter */
+    if (!c->reads_request) {
+        int rc = try_cache(o, NULL, c->answer, &lead_fd);
+        return rc >= 0 ? rc : exec_minter(argv, NULL, 0, false);
+    }
+    struct kc_request req;
+    char *raw = NULL;
+    size_t raw_len = 0;
+    const char *why = NULL;
+    if (kc_request_read_fd(STDIN_FILENO, &req, &raw, &raw_len, &why) != 0) {
+        diag_error("bad credential request on standard input: %s", why);
+        return KC_EXIT_INPUT;
+    }
+    int rc = try_cache(o, &req, c->answer, &lead_fd);
+    kc_request_clear(&req);
+    if (rc >= 0) {
+        secure_wipe(raw, raw_len);
+        free(raw);
+        return rc;
+    }
+    return exec_minter(argv, raw, raw_len, true);
 }
 
 int main(int argc, char **argv)
@@ -202,32 +201,18 @@ int main(int argc, char **argv)
     }
     if (o.delegate)
         return exec_minter(argv, NULL, 0, false);
-    const char *cmd = argv[o.cmd];
-    bool only = o.cmd == argc - 1; /* extra arguments: let the minter judge them */
-    if (strcmp(cmd, "get") == 0 && only) {
-        struct kc_request req;
-        char *raw = NULL;
-        size_t raw_len = 0;
-        const char *why = NULL;
-        if (kc_request_read_fd(STDIN_FILENO, &req, &raw, &raw_len, &why) != 0) {
-            diag_error("bad credential request on standard input: %s", why);
-            return KC_EXIT_INPUT;
-        }
-        int lead_fd; /* on a miss, stays open (locked) across the exec of the minter */
-        int hit = try_cache(&o, &req, false, &lead_fd);
-        kc_request_clear(&req);
-        if (hit) {
-            secure_wipe(raw, raw_len);
-            free(raw);
-            return KC_EXIT_OK;
-        }
-        return exec_minter(argv, raw, raw_len, true);
+    const struct kc_command *c = kc_command_find(argv[o.cmd]);
+    if (c == NULL)
+        return KC_EXIT_OK; /* an action git may add later: ignored (gitcredentials) */
+    switch (c->front) {
+    case KC_FRONT_IGNORE:
+        return KC_EXIT_OK;
+    case KC_FRONT_CACHE:
+        if (o.cmd == argc - 1) /* with arguments: the minter judges them */
+            return cache_or_minter(&o, c, argv);
+        break;
+    case KC_FRONT_MINTER:
+        break;
     }
-    if (strcmp(cmd, "ks") == 0 && only) {
-        int lead_fd;
-        return try_cache(&o, NULL, true, &lead_fd) ? KC_EXIT_OK : exec_minter(argv, NULL, 0, false);
-    }
-    if (strcmp(cmd, "get") == 0 || strcmp(cmd, "ks") == 0 || is_delegated(cmd))
-        return exec_minter(argv, NULL, 0, false);
-    return KC_EXIT_OK; /* store, and any action git may add later: ignored (gitcredentials) */
+    return exec_minter(argv, NULL, 0, false);
 }

@@ -26,17 +26,18 @@ static char *env_pair(const char *name, const char *value)
 }
 
 /* Adds NAME=value to the plan's environment; false on allocation failure. */
-static bool add_env(struct kc_child_plan *plan, int *n, const char *name, const char *value)
+static bool add_env(struct pk_child_plan *plan, int *n, const char *name, const char *value)
 {
-    if (*n >= KC_CHILD_ENV_MAX - 1)
+    if (*n >= PK_CHILD_ENV_MAX - 1)
         return false;
     plan->envp[*n] = env_pair(name, value);
     return plan->envp[(*n)++] != NULL;
 }
 
-/* The small environment of design §3.7: nothing of the calling process leaks through. */
-static bool build_env(const struct kc_args *args, const struct passwd *pw,
-                      struct kc_child_plan *plan)
+/* The small environment of doc/pam.md "What happens at open_session": nothing of the calling
+ * process leaks through. */
+static bool build_env(const struct pk_args *args, const struct passwd *pw,
+                      struct pk_child_plan *plan)
 {
     const char *runtime = pam_getenv(args->pamh, "XDG_RUNTIME_DIR");
     const char *bus = pam_getenv(args->pamh, "DBUS_SESSION_BUS_ADDRESS");
@@ -70,7 +71,7 @@ static bool build_env(const struct kc_args *args, const struct passwd *pw,
 }
 
 /* getgrouplist() now, setgroups() in the child: initgroups() after fork is not safe. */
-static bool load_groups(const struct passwd *pw, struct kc_child_plan *plan)
+static bool load_groups(const struct passwd *pw, struct pk_child_plan *plan)
 {
     int n = 32;
 
@@ -90,8 +91,8 @@ static bool load_groups(const struct passwd *pw, struct kc_child_plan *plan)
     return false;
 }
 
-bool kc_child_plan_init(const struct kc_args *args, const struct passwd *pw, const char *path,
-                        const char *command, struct kc_child_plan *plan)
+bool pk_child_plan_init(const struct pk_args *args, const struct passwd *pw, const char *path,
+                        const char *command, struct pk_child_plan *plan)
 {
     long open_max = sysconf(_SC_OPEN_MAX);
 
@@ -108,21 +109,21 @@ bool kc_child_plan_init(const struct kc_args *args, const struct passwd *pw, con
     /* Switch unless both real and effective uid already are the user's. */
     plan->switch_user = getuid() != pw->pw_uid || geteuid() != pw->pw_uid;
     if (!build_env(args, pw, plan)) {
-        kc_err(args, "out of memory building the helper's environment");
-        kc_child_plan_free(plan);
+        pk_err(args, "out of memory building the helper's environment");
+        pk_child_plan_free(plan);
         return false;
     }
     if (plan->switch_user && !load_groups(pw, plan)) {
-        kc_err(args, "cannot get the supplementary groups of the user");
-        kc_child_plan_free(plan);
+        pk_err(args, "cannot get the supplementary groups of the user");
+        pk_child_plan_free(plan);
         return false;
     }
     return true;
 }
 
-void kc_child_plan_free(struct kc_child_plan *plan)
+void pk_child_plan_free(struct pk_child_plan *plan)
 {
-    for (int i = 0; i < KC_CHILD_ENV_MAX && plan->envp[i] != NULL; i++)
+    for (int i = 0; i < PK_CHILD_ENV_MAX && plan->envp[i] != NULL; i++)
         free(plan->envp[i]);
     free(plan->groups);
     memset(plan, 0, sizeof *plan);
@@ -154,7 +155,7 @@ static void reset_signals(void)
 }
 
 /* Moves the three pipe ends onto 0, 1, 2 (they may themselves be 0..2). */
-static bool setup_stdio(const struct kc_child_plan *plan)
+static bool setup_stdio(const struct pk_child_plan *plan)
 {
     int high[3];
 
@@ -169,7 +170,7 @@ static bool setup_stdio(const struct kc_child_plan *plan)
     return true;
 }
 
-static void drop_privileges(const struct kc_child_plan *plan)
+static void drop_privileges(const struct pk_child_plan *plan)
 {
     if (!plan->switch_user)
         return;
@@ -187,7 +188,7 @@ static void drop_privileges(const struct kc_child_plan *plan)
         die("pam_kaltura: privilege drop can be undone\n", 126);
 }
 
-static void close_other_fds(const struct kc_child_plan *plan)
+static void close_other_fds(const struct pk_child_plan *plan)
 {
     if (close_range(3, ~0U, 0) == 0)
         return;
@@ -195,7 +196,7 @@ static void close_other_fds(const struct kc_child_plan *plan)
         (void)close(fd);
 }
 
-_Noreturn void kc_child_exec(const struct kc_child_plan *plan)
+_Noreturn void pk_child_exec(const struct pk_child_plan *plan)
 {
     reset_signals();
     /* Own session and process group: no controlling tty, and the parent can kill -pgid. */

@@ -12,12 +12,12 @@
 
 #include "logging.h"
 
-#define KC_CHILD_ENV_MAX 8
+#define PK_CHILD_ENV_MAX 8
 
-struct kc_child_plan {
+struct pk_child_plan {
     const char *path;             /* the helper, absolute */
     char *argv[3];                /* helper COMMAND NULL */
-    char *envp[KC_CHILD_ENV_MAX]; /* NULL-terminated, owned */
+    char *envp[PK_CHILD_ENV_MAX]; /* NULL-terminated, owned */
     gid_t *groups;                /* supplementary groups of the user, owned */
     int ngroups;
     uid_t uid;
@@ -29,11 +29,11 @@ struct kc_child_plan {
 };
 
 /* Builds the plan for `path command` as pw. Returns false (logged) on failure. */
-bool kc_child_plan_init(const struct kc_args *args, const struct passwd *pw, const char *path,
-                        const char *command, struct kc_child_plan *plan);
-void kc_child_plan_free(struct kc_child_plan *plan);
+bool pk_child_plan_init(const struct pk_args *args, const struct passwd *pw, const char *path,
+                        const char *command, struct pk_child_plan *plan);
+void pk_child_plan_free(struct pk_child_plan *plan);
 
 /* In the child after fork(): sets up and execs, or _exit()s 126 (setup) / 127 (exec). */
-_Noreturn void kc_child_exec(const struct kc_child_plan *plan);
+_Noreturn void pk_child_exec(const struct pk_child_plan *plan);
 
 #endif

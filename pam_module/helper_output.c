@@ -3,10 +3,10 @@
 
 #include <string.h>
 
-static enum kc_parse_result fail(const char **why, const char *reason)
+static enum pk_parse_result fail(const char **why, const char *reason)
 {
     *why = reason;
-    return KC_PARSE_ERROR;
+    return PK_PARSE_ERROR;
 }
 
 static int all_digits(const char *s, size_t n)
@@ -23,14 +23,14 @@ static int key_is(const char *key, size_t key_len, const char *name)
 }
 
 /* Parses into *out; on error *out may hold partial views (the caller discards them). */
-static enum kc_parse_result parse(const char *buf, size_t len, struct kc_helper_output *out,
+static enum pk_parse_result parse(const char *buf, size_t len, struct pk_helper_output *out,
                                   const char **why)
 {
     size_t pos = 0;
 
     if (len == 0)
-        return KC_PARSE_EMPTY;
-    if (len > KC_HELPER_OUTPUT_MAX)
+        return PK_PARSE_EMPTY;
+    if (len > KC_ANSWER_MAX)
         return fail(why, "output too large");
     if (memchr(buf, '\0', len) != NULL)
         return fail(why, "NUL byte in output");
@@ -66,14 +66,14 @@ static enum kc_parse_result parse(const char *buf, size_t len, struct kc_helper_
                 return fail(why, "password given twice");
             if (value_len == 0)
                 return fail(why, "empty password");
-            if (value_len > KC_KS_MAX)
+            if (value_len > KC_ANSWER_MAX_KS)
                 return fail(why, "password too long");
             out->password = value;
             out->password_len = value_len;
         } else if (key_is(line, key_len, "password_expiry_utc")) {
             if (out->expiry != NULL)
                 return fail(why, "password_expiry_utc given twice");
-            if (value_len == 0 || value_len > KC_EXPIRY_DIGITS_MAX || !all_digits(value, value_len))
+            if (value_len == 0 || value_len > KC_ANSWER_MAX_EXPIRY || !all_digits(value, value_len))
                 return fail(why, "password_expiry_utc is not a number");
             out->expiry = value;
             out->expiry_len = value_len;
@@ -82,19 +82,19 @@ static enum kc_parse_result parse(const char *buf, size_t len, struct kc_helper_
     }
     if (out->password == NULL)
         return fail(why, "no password in output");
-    return KC_PARSE_OK;
+    return PK_PARSE_OK;
 }
 
-enum kc_parse_result kc_helper_output_parse(const char *buf, size_t len,
-                                            struct kc_helper_output *out, const char **why)
+enum pk_parse_result pk_helper_output_parse(const char *buf, size_t len,
+                                            struct pk_helper_output *out, const char **why)
 {
-    struct kc_helper_output tmp = {0};
-    enum kc_parse_result r;
+    struct pk_helper_output tmp = {0};
+    enum pk_parse_result r;
 
     *why = NULL;
     r = parse(buf, len, &tmp, why);
     /* Nothing partial: the caller sees either a complete result or nothing. */
-    if (r == KC_PARSE_OK)
+    if (r == PK_PARSE_OK)
         *out = tmp;
     else
         memset(out, 0, sizeof *out);

@@ -1,5 +1,5 @@
 /*
- * Strict parser of the helper's `get` output (design §3.4): key=value lines.
+ * Strict parser of the helper's `get` output (README "Commands"): key=value lines.
  * libc only and free of PAM, so it can be unit-tested and fuzzed on a plain buffer.
  */
 #ifndef PAM_KALTURA_HELPER_OUTPUT_H
@@ -7,18 +7,19 @@
 
 #include <stddef.h>
 
-#define KC_HELPER_OUTPUT_MAX 4096 /* bytes of stdout we accept from the helper */
-#define KC_KS_MAX            4000 /* longest KS we accept */
-#define KC_EXPIRY_DIGITS_MAX 19   /* fits in a signed 64-bit integer */
+#include "contract.h"
 
-enum kc_parse_result {
-    KC_PARSE_OK,    /* password found (expiry optional) */
-    KC_PARSE_EMPTY, /* no output at all: the helper had nothing for us */
-    KC_PARSE_ERROR, /* malformed: *why says how (never quotes the input) */
+/* The bounds are the helper's own (contract.h): at most KC_ANSWER_MAX bytes of output, a KS
+ * of at most KC_ANSWER_MAX_KS bytes; its longest answer passes (tests/unit/test_contract.c). */
+
+enum pk_parse_result {
+    PK_PARSE_OK,    /* password found (expiry optional) */
+    PK_PARSE_EMPTY, /* no output at all: the helper had nothing for us */
+    PK_PARSE_ERROR, /* malformed: *why says how (never quotes the input) */
 };
 
 /* Views into the parsed buffer: nothing is copied, so there is no extra copy of the KS. */
-struct kc_helper_output {
+struct pk_helper_output {
     const char *password;
     size_t password_len;
     const char *expiry; /* decimal digits, NULL when the helper gave none */
@@ -28,11 +29,12 @@ struct kc_helper_output {
 /*
  * Rules: every line ends in '\n'; no NUL or '\r' anywhere; a line is KEY=VALUE with a
  * non-empty key; a blank line ends the output and may only be the last line; `password`
- * must be non-empty and at most KC_KS_MAX bytes; `password_expiry_utc` is 1..19 digits;
+ * must be non-empty and at most KC_ANSWER_MAX_KS bytes; `password_expiry_utc` is 1 to
+ * KC_ANSWER_MAX_EXPIRY digits;
  * either key given twice is an error; other keys are ignored; output without `password`
  * is an error (unless it is empty).
  */
-enum kc_parse_result kc_helper_output_parse(const char *buf, size_t len,
-                                            struct kc_helper_output *out, const char **why);
+enum pk_parse_result pk_helper_output_parse(const char *buf, size_t len,
+                                            struct pk_helper_output *out, const char **why);
 
 #endif

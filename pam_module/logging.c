@@ -5,7 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-void kc_log(const struct kc_args *args, int priority, const char *fmt, ...)
+void pk_log(const struct pk_args *args, int priority, const char *fmt, ...)
 {
     char msg[1024];
     va_list ap;
@@ -39,14 +39,14 @@ static const char *flag_name(int flags)
     }
 }
 
-void kc_log_entry(const struct kc_args *args, const char *func, int flags)
+void pk_log_entry(const struct pk_args *args, const char *func, int flags)
 {
     const char *name = flag_name(flags);
 
-    kc_debug(args, "%s: entry%s%s%s", func, *name ? " (" : "", name, *name ? ")" : "");
+    pk_debug(args, "%s: entry%s%s%s", func, *name ? " (" : "", name, *name ? ")" : "");
 }
 
-void kc_log_exit(const struct kc_args *args, const char *func, int pamret)
+void pk_log_exit(const struct pk_args *args, const char *func, int pamret)
 {
     const char *what = "failure";
 
@@ -54,5 +54,5 @@ void kc_log_exit(const struct kc_args *args, const char *func, int pamret)
         what = "success";
     else if (pamret == PAM_IGNORE)
         what = "ignore";
-    kc_debug(args, "%s: exit (%s)", func, what);
+    pk_debug(args, "%s: exit (%s)", func, what);
 }

@@ -6,25 +6,18 @@
 #include <stdbool.h>
 #include <syslog.h>
 
-#include "options.h"
+#include "args.h"
 
-/* Per-call state, pam-krb5 style: created at entry, freed at exit. */
-struct kc_args {
-    pam_handle_t *pamh;
-    const char *user; /* PAM_USER once known, else NULL */
-    struct kc_options opt;
-};
-
-#define KC_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define PK_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
 /* Never pass a secret (a KS, helper stdout) to these. */
-void kc_log(const struct kc_args *args, int priority, const char *fmt, ...) KC_PRINTF(3, 4);
-#define kc_err(args, ...)    kc_log((args), LOG_ERR, __VA_ARGS__)
-#define kc_notice(args, ...) kc_log((args), LOG_NOTICE, __VA_ARGS__)
-#define kc_debug(args, ...)  kc_log((args), LOG_DEBUG, __VA_ARGS__)
+void pk_log(const struct pk_args *args, int priority, const char *fmt, ...) PK_PRINTF(3, 4);
+#define pk_err(args, ...)    pk_log((args), LOG_ERR, __VA_ARGS__)
+#define pk_notice(args, ...) pk_log((args), LOG_NOTICE, __VA_ARGS__)
+#define pk_debug(args, ...)  pk_log((args), LOG_DEBUG, __VA_ARGS__)
 
 /* Debug lines at entry and exit of each pam_sm_* function. */
-void kc_log_entry(const struct kc_args *args, const char *func, int flags);
-void kc_log_exit(const struct kc_args *args, const char *func, int pamret);
+void pk_log_entry(const struct pk_args *args, const char *func, int flags);
+void pk_log_exit(const struct pk_args *args, const char *func, int pamret);
 
 #endif

@@ -8,7 +8,7 @@
 #include "kc_config.h"
 #include "logging.h"
 
-typedef bool (*option_fn)(struct kc_args *args, const char *value);
+typedef bool (*option_fn)(struct pk_args *args, const char *value);
 
 struct option_def {
     const char *name;
@@ -16,21 +16,12 @@ struct option_def {
     option_fn set;
 };
 
-bool kc_valid_profile(const char *name)
-{
-    size_t n = strlen(name);
-
-    if (n == 0 || n > KC_PROFILE_NAME_MAX)
-        return false;
-    return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
-}
-
-bool kc_valid_env_name(const char *name)
+bool pk_valid_env_name(const char *name)
 {
     static const char first[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_";
     size_t n = strlen(name);
 
-    if (n == 0 || n > KC_ENV_NAME_MAX || strchr(first, name[0]) == NULL)
+    if (n == 0 || n > PK_ENV_NAME_MAX || strchr(first, name[0]) == NULL)
         return false;
     return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") == n;
 }
@@ -52,28 +43,28 @@ static bool parse_number(const char *value, unsigned long min, unsigned long max
     return true;
 }
 
-static bool set_debug(struct kc_args *args, const char *value)
+static bool set_debug(struct pk_args *args, const char *value)
 {
     (void)value;
     args->opt.debug = true;
     return true;
 }
 
-static bool set_env(struct kc_args *args, const char *value)
+static bool set_env(struct pk_args *args, const char *value)
 {
-    if (!kc_valid_env_name(value)) {
-        kc_err(args, "invalid env= name (want [A-Za-z_][A-Za-z0-9_]*, at most %d characters)",
-               KC_ENV_NAME_MAX);
+    if (!pk_valid_env_name(value)) {
+        pk_err(args, "invalid env= name (want [A-Za-z_][A-Za-z0-9_]*, at most %d characters)",
+               PK_ENV_NAME_MAX);
         return false;
     }
     args->opt.env_name = value;
     return true;
 }
 
-static bool set_helper(struct kc_args *args, const char *value)
+static bool set_helper(struct pk_args *args, const char *value)
 {
     if (value[0] != '/') {
-        kc_err(args, "helper= must be an absolute path");
+        pk_err(args, "helper= must be an absolute path");
         return false;
     }
     args->opt.helper = value;
@@ -81,22 +72,22 @@ static bool set_helper(struct kc_args *args, const char *value)
     return true;
 }
 
-static bool set_minimum_uid(struct kc_args *args, const char *value)
+static bool set_minimum_uid(struct pk_args *args, const char *value)
 {
     unsigned long v;
 
     if (!parse_number(value, 0, (uid_t)-1 - 1, &v)) {
-        kc_err(args, "invalid minimum_uid= value");
+        pk_err(args, "invalid minimum_uid= value");
         return false;
     }
     args->opt.minimum_uid = (uid_t)v;
     return true;
 }
 
-static bool set_profile(struct kc_args *args, const char *value)
+static bool set_profile(struct pk_args *args, const char *value)
 {
-    if (!kc_valid_profile(value)) {
-        kc_err(args, "invalid profile= name (want [A-Za-z0-9._-], at most %d characters)",
+    if (!kc_profile_name_ok(value)) {
+        pk_err(args, "invalid profile= name (want [A-Za-z0-9._-], at most %d characters, no '..')",
                KC_PROFILE_NAME_MAX);
         return false;
     }
@@ -104,19 +95,19 @@ static bool set_profile(struct kc_args *args, const char *value)
     return true;
 }
 
-static bool set_revoke(struct kc_args *args, const char *value)
+static bool set_revoke(struct pk_args *args, const char *value)
 {
     (void)value;
     args->opt.revoke = true;
     return true;
 }
 
-static bool set_timeout(struct kc_args *args, const char *value)
+static bool set_timeout(struct pk_args *args, const char *value)
 {
     unsigned long v;
 
-    if (!parse_number(value, 1, KC_TIMEOUT_MAX, &v)) {
-        kc_err(args, "invalid timeout= value (want 1..%u seconds)", KC_TIMEOUT_MAX);
+    if (!parse_number(value, 1, PK_TIMEOUT_MAX, &v)) {
+        pk_err(args, "invalid timeout= value (want 1..%u seconds)", PK_TIMEOUT_MAX);
         return false;
     }
     args->opt.timeout = (unsigned)v;
@@ -144,16 +135,16 @@ static int option_compare(const void *key, const void *member)
     return opt->name[n] == '\0' ? 0 : -1;
 }
 
-static void set_defaults(struct kc_options *opt)
+static void set_defaults(struct pk_options *opt)
 {
     memset(opt, 0, sizeof *opt);
     opt->env_name = "KALTURA_KS";
     opt->helper = KC_HELPER_PATH;
-    opt->timeout = KC_TIMEOUT_DEFAULT;
-    opt->minimum_uid = KC_MINIMUM_UID;
+    opt->timeout = PK_TIMEOUT_DEFAULT;
+    opt->minimum_uid = PK_MINIMUM_UID;
 }
 
-bool kc_options_parse(struct kc_args *args, int argc, const char **argv)
+bool pk_options_parse(struct pk_args *args, int argc, const char **argv)
 {
     bool ok = true;
     int i;
@@ -170,11 +161,11 @@ bool kc_options_parse(struct kc_args *args, int argc, const char **argv)
                                                sizeof options[0], option_compare);
 
         if (def == NULL) {
-            kc_err(args, "unknown option %.64s (ignored)", arg);
+            pk_err(args, "unknown option %.64s (ignored)", arg);
             continue;
         }
         if (def->takes_value != (eq != NULL)) {
-            kc_err(args, "option %s %s", def->name,
+            pk_err(args, "option %s %s", def->name,
                    def->takes_value ? "needs a value (name=VALUE)" : "takes no value");
             ok = false;
             continue;

@@ -5,13 +5,14 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#define KC_ENV_NAME_MAX     64  /* longest env= name we accept */
-#define KC_PROFILE_NAME_MAX 128 /* longest profile= name we accept */
-#define KC_TIMEOUT_DEFAULT  10u
-#define KC_TIMEOUT_MAX      300u
-#define KC_MINIMUM_UID      1000u
+#include "contract.h"
 
-struct kc_options {
+#define PK_ENV_NAME_MAX    64 /* longest env= name we accept */
+#define PK_TIMEOUT_DEFAULT 10u
+#define PK_TIMEOUT_MAX     300u
+#define PK_MINIMUM_UID     1000u
+
+struct pk_options {
     const char *profile;    /* profile=NAME, NULL: let the helper pick `default` */
     const char *env_name;   /* env=NAME, default KALTURA_KS */
     const char *helper;     /* helper=PATH, default KC_HELPER_PATH */
@@ -22,17 +23,16 @@ struct kc_options {
     bool helper_overridden; /* helper= was given: its ownership must be checked */
 };
 
-struct kc_args;
+struct pk_args; /* args.h */
 
 /*
  * Fills args->opt from argv. Unknown options are logged and skipped; a known option with an
  * invalid value is logged and makes the call fail (returns false): a misconfigured stack line
  * should be noticed, not silently run with defaults.
  */
-bool kc_options_parse(struct kc_args *args, int argc, const char **argv);
+bool pk_options_parse(struct pk_args *args, int argc, const char **argv);
 
 /* Validators, exposed for the unit tests. */
-bool kc_valid_profile(const char *name);
-bool kc_valid_env_name(const char *name);
+bool pk_valid_env_name(const char *name);
 
 #endif

@@ -15,7 +15,7 @@
 #include "session.h"
 
 /* Per-call setup: options and the user. Returns false when the options are invalid. */
-static bool kc_init(struct kc_args *args, pam_handle_t *pamh, int argc, const char **argv)
+static bool pk_init(struct pk_args *args, pam_handle_t *pamh, int argc, const char **argv)
 {
     const void *user = NULL;
 
@@ -25,7 +25,7 @@ static bool kc_init(struct kc_args *args, pam_handle_t *pamh, int argc, const ch
     if (pam_get_item(pamh, PAM_USER, &user) == PAM_SUCCESS && user != NULL &&
         *(const char *)user != '\0')
         args->user = user;
-    return kc_options_parse(args, argc, argv);
+    return pk_options_parse(args, argc, argv);
 }
 
 /*
@@ -34,30 +34,30 @@ static bool kc_init(struct kc_args *args, pam_handle_t *pamh, int argc, const ch
  */
 PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-    struct kc_args args;
+    struct pk_args args;
 
-    (void)kc_init(&args, pamh, argc, argv);
-    kc_log_entry(&args, __func__, flags);
-    kc_log_exit(&args, __func__, PAM_IGNORE);
+    (void)pk_init(&args, pamh, argc, argv);
+    pk_log_entry(&args, __func__, flags);
+    pk_log_exit(&args, __func__, PAM_IGNORE);
     return PAM_IGNORE;
 }
 
 PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-    struct kc_args args;
+    struct pk_args args;
     int ret;
 
-    if (!kc_init(&args, pamh, argc, argv)) {
+    if (!pk_init(&args, pamh, argc, argv)) {
         ret = PAM_CRED_ERR;
         goto done;
     }
-    kc_log_entry(&args, __func__, flags);
+    pk_log_entry(&args, __func__, flags);
     switch (flags & ~PAM_SILENT) {
     case PAM_ESTABLISH_CRED:
-        ret = kc_session_open(&args);
+        ret = pk_session_open(&args);
         break;
     case PAM_DELETE_CRED:
-        ret = kc_session_forget(&args);
+        ret = pk_session_forget(&args);
         break;
     case PAM_REINITIALIZE_CRED:
     case PAM_REFRESH_CRED:
@@ -65,7 +65,7 @@ PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const cha
         ret = PAM_SUCCESS;
         break;
     default:
-        kc_err(&args, "unknown pam_setcred flags %#x", (unsigned)flags);
+        pk_err(&args, "unknown pam_setcred flags %#x", (unsigned)flags);
         ret = PAM_SERVICE_ERR;
         break;
     }
@@ -82,34 +82,34 @@ PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const cha
     if (ret == PAM_SESSION_ERR)
         ret = PAM_CRED_ERR;
 done:
-    kc_log_exit(&args, __func__, ret);
+    pk_log_exit(&args, __func__, ret);
     return ret;
 }
 
 PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-    struct kc_args args;
+    struct pk_args args;
     int ret = PAM_SESSION_ERR;
 
-    if (kc_init(&args, pamh, argc, argv)) {
-        kc_log_entry(&args, __func__, flags);
-        ret = kc_session_open(&args);
+    if (pk_init(&args, pamh, argc, argv)) {
+        pk_log_entry(&args, __func__, flags);
+        ret = pk_session_open(&args);
     }
-    kc_log_exit(&args, __func__, ret);
+    pk_log_exit(&args, __func__, ret);
     return ret;
 }
 
 PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-    struct kc_args args;
+    struct pk_args args;
     int ret = PAM_SESSION_ERR;
 
-    if (kc_init(&args, pamh, argc, argv)) {
-        kc_log_entry(&args, __func__, flags);
-        ret = kc_session_close(&args);
+    if (pk_init(&args, pamh, argc, argv)) {
+        pk_log_entry(&args, __func__, flags);
+        ret = pk_session_close(&args);
     } else {
-        (void)kc_session_forget(&args); /* still drop the KS */
+        (void)pk_session_forget(&args); /* still drop the KS */
     }
-    kc_log_exit(&args, __func__, ret);
+    pk_log_exit(&args, __func__, ret);
     return ret;
 }

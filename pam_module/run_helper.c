@@ -23,22 +23,22 @@ static bool owner_ok(const struct stat *st)
     return st->st_uid == 0 || st->st_uid == geteuid();
 }
 
-bool kc_helper_path_trusted(const struct kc_args *args, const char *path)
+bool pk_helper_path_trusted(const struct pk_args *args, const char *path)
 {
     char dir[PATH_MAX];
     struct stat st;
 
     if (path[0] != '/' || strlen(path) >= sizeof dir) {
-        kc_err(args, "helper %s: not an absolute path", path);
+        pk_err(args, "helper %s: not an absolute path", path);
         return false;
     }
     if (lstat(path, &st) != 0) {
-        kc_err(args, "helper %s: %s", path, strerror(errno));
+        pk_err(args, "helper %s: %s", path, strerror(errno));
         return false;
     }
     if (!S_ISREG(st.st_mode) || !owner_ok(&st) || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0 ||
         (st.st_mode & S_IXUSR) == 0) {
-        kc_err(args,
+        pk_err(args,
                "helper %s: not an executable regular file owned by root and "
                "writable only by its owner: refusing to run it",
                path);
@@ -47,7 +47,7 @@ bool kc_helper_path_trusted(const struct kc_args *args, const char *path)
     strcpy(dir, path);
     if (stat(dirname(dir), &st) != 0 || !owner_ok(&st) ||
         ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st.st_mode & S_ISVTX) == 0)) {
-        kc_err(args, "helper %s: its directory is writable by others: refusing to run it", path);
+        pk_err(args, "helper %s: its directory is writable by others: refusing to run it", path);
         return false;
     }
     return true;
@@ -70,29 +70,33 @@ static void close_fd(int *fd)
     *fd = -1;
 }
 
-static void close_pair(int p[2])
+/* The helper's three pipes, whichever ends are still open. */
+static void close_pairs(int in[2], int out[2], int err[2])
 {
-    close_fd(&p[0]);
-    close_fd(&p[1]);
+    int *ends[] = {&in[0], &in[1], &out[0], &out[1], &err[0], &err[1]};
+
+    for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++)
+        close_fd(ends[i]);
 }
 
-/* Reads what is available from stdout; false when the helper wrote too much. */
-static bool read_stdout(int *fd, struct kc_helper_result *res)
+/*
+ * Reads what is available on *fd into buf (cap bytes, *len of them used); closes *fd at EOF or
+ * on an error. Once buf is full, further bytes are dropped with keep_first (stderr: the start
+ * is what the log wants), or end the read with false (stdout: more than the helper may write).
+ */
+static bool drain(int *fd, char *buf, size_t cap, size_t *len, bool keep_first)
 {
     for (;;) {
-        char spare;
-        ssize_t n;
+        char sink[512];
+        bool full = *len == cap;
+        ssize_t n = full ? read(*fd, sink, keep_first ? sizeof sink : 1)
+                         : read(*fd, buf + *len, cap - *len);
 
-        if (res->out_len < sizeof res->out)
-            n = read(*fd, res->out + res->out_len, sizeof res->out - res->out_len);
-        else
-            n = read(*fd, &spare, 1);
-        if (n > 0 && res->out_len == sizeof res->out) {
-            res->overflow = true;
+        if (n > 0 && full && !keep_first)
             return false;
-        }
         if (n > 0) {
-            res->out_len += (size_t)n;
+            if (!full)
+                *len += (size_t)n;
             continue;
         }
         if (n < 0 && errno == EINTR)
@@ -103,30 +107,19 @@ static bool read_stdout(int *fd, struct kc_helper_result *res)
     }
 }
 
-/* Keeps the first KC_HELPER_STDERR_MAX bytes of stderr, discards the rest. */
-static void read_stderr(int *fd, struct kc_helper_result *res)
+/* Reads what is available from stdout; false when the helper wrote too much. */
+static bool read_stdout(int *fd, struct pk_helper_result *res)
 {
-    for (;;) {
-        ssize_t n;
+    if (drain(fd, res->out, sizeof res->out, &res->out_len, false))
+        return true;
+    res->overflow = true;
+    return false;
+}
 
-        if (res->err_len < sizeof res->err) {
-            n = read(*fd, res->err + res->err_len, sizeof res->err - res->err_len);
-        } else {
-            char sink[512];
-
-            n = read(*fd, sink, sizeof sink);
-        }
-        if (n > 0) {
-            if (res->err_len < sizeof res->err)
-                res->err_len += (size_t)n;
-            continue;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
-            close_fd(fd);
-        return;
-    }
+/* Keeps the first PK_HELPER_STDERR_MAX bytes of stderr, discards the rest. */
+static void read_stderr(int *fd, struct pk_helper_result *res)
+{
+    (void)drain(fd, res->err, sizeof res->err, &res->err_len, true);
 }
 
 /*
@@ -134,7 +127,7 @@ static void read_stderr(int *fd, struct kc_helper_result *res)
  * in uninterruptible sleep (a hung NFS home) must not hold up the login. Such a child is
  * left behind (logged by the caller through res->unreaped).
  */
-static void kill_and_reap(pid_t pid, struct kc_helper_result *res)
+static void kill_and_reap(pid_t pid, struct pk_helper_result *res)
 {
     const struct timespec tick = {0, 10 * 1000 * 1000};
 
@@ -157,7 +150,7 @@ static void kill_and_reap(pid_t pid, struct kc_helper_result *res)
  * open; 10 ms once both pipes are closed.
  */
 static void supervise(pid_t pid, int out_fd, int err_fd, long long deadline,
-                      struct kc_helper_result *res)
+                      struct pk_helper_result *res)
 {
     bool exited = false;
 
@@ -194,7 +187,7 @@ static void supervise(pid_t pid, int out_fd, int err_fd, long long deadline,
 }
 
 /* The request is small (well below a pipe's capacity): one non-blocking write. */
-static void feed_stdin(int fd, const struct kc_helper_request *req)
+static void feed_stdin(int fd, const struct pk_helper_request *req)
 {
     size_t off = 0;
 
@@ -237,7 +230,7 @@ static void leave_signals(const struct saved_signals *saved)
     sigaction(SIGPIPE, &saved->pipe, NULL);
 }
 
-static pid_t spawn(const struct kc_child_plan *plan)
+static pid_t spawn(const struct pk_child_plan *plan)
 {
     sigset_t all, old;
     pid_t pid;
@@ -247,29 +240,27 @@ static pid_t spawn(const struct kc_child_plan *plan)
     pthread_sigmask(SIG_SETMASK, &all, &old);
     pid = fork();
     if (pid == 0)
-        kc_child_exec(plan);
+        pk_child_exec(plan);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return pid;
 }
 
-bool kc_run_helper(const struct kc_args *args, const struct passwd *pw,
-                   const struct kc_helper_request *req, struct kc_helper_result *res)
+bool pk_run_helper(const struct pk_args *args, const struct passwd *pw,
+                   const struct pk_helper_request *req, struct pk_helper_result *res)
 {
     int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
-    struct kc_child_plan plan;
+    struct pk_child_plan plan;
     struct saved_signals saved;
     long long deadline;
     pid_t pid;
 
     memset(res, 0, sizeof *res);
-    if (!kc_child_plan_init(args, pw, args->opt.helper, req->command, &plan))
+    if (!pk_child_plan_init(args, pw, args->opt.helper, req->command, &plan))
         return false;
     if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
-        kc_err(args, "cannot create pipes: %s", strerror(errno));
-        close_pair(in);
-        close_pair(out);
-        close_pair(err);
-        kc_child_plan_free(&plan);
+        pk_err(args, "cannot create pipes: %s", strerror(errno));
+        close_pairs(in, out, err);
+        pk_child_plan_free(&plan);
         return false;
     }
     plan.fds[0] = in[0];
@@ -282,16 +273,14 @@ bool kc_run_helper(const struct kc_args *args, const struct passwd *pw,
     close_fd(&in[0]);
     close_fd(&out[1]);
     close_fd(&err[1]);
-    kc_child_plan_free(&plan);
+    pk_child_plan_free(&plan);
     if (pid < 0) {
-        kc_err(args, "cannot fork: %s", strerror(errno));
-        close_pair(in);
-        close_pair(out);
-        close_pair(err);
+        pk_err(args, "cannot fork: %s", strerror(errno));
+        close_pairs(in, out, err);
         leave_signals(&saved);
         return false;
     }
-    kc_debug(args, "running %s %s as uid %lu (pid %ld)", args->opt.helper, req->command,
+    pk_debug(args, "running %s %s as uid %lu (pid %ld)", args->opt.helper, req->command,
              (unsigned long)pw->pw_uid, (long)pid);
     feed_stdin(in[1], req);
     (void)fcntl(out[0], F_SETFL, O_NONBLOCK);
@@ -301,7 +290,7 @@ bool kc_run_helper(const struct kc_args *args, const struct passwd *pw,
     return true;
 }
 
-void kc_log_helper_stderr(const struct kc_args *args, const struct kc_helper_result *res,
+void pk_log_helper_stderr(const struct pk_args *args, const struct pk_helper_result *res,
                           int priority)
 {
     size_t pos = 0;
@@ -322,7 +311,7 @@ void kc_log_helper_stderr(const struct kc_args *args, const struct kc_helper_res
         }
         clean[k] = '\0';
         if (k > 0)
-            kc_log(args, priority, "helper: %s%s", clean, k < n ? " [...]" : "");
+            pk_log(args, priority, "helper: %s%s", clean, k < n ? " [...]" : "");
         pos += n + 1;
     }
 }

@@ -10,14 +10,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "contract.h"
 #include "helper_output.h"
 #include "run_helper.h"
 
 #define DATA_NAME "pam_kaltura"
-
-/* Helper exit codes (doc/architecture.md) that mean "not applicable" → PAM_IGNORE. */
-#define HELPER_EXIT_NO_PROFILE 5
-#define HELPER_EXIT_NO_TOKEN   6
 
 /* Kept with pam_set_data: the outcome of the first open, and the KS when `revoke` needs it. */
 struct session_data {
@@ -40,7 +37,7 @@ static void data_cleanup(pam_handle_t *pamh, void *data, int error_status)
     free(d);
 }
 
-static struct session_data *get_data(const struct kc_args *args)
+static struct session_data *get_data(const struct pk_args *args)
 {
     const void *d = NULL;
 
@@ -50,7 +47,7 @@ static struct session_data *get_data(const struct kc_args *args)
 }
 
 /* Stores the outcome; takes ownership of ks (wiped on any failure). */
-static int keep_data(const struct kc_args *args, int pamret, char *ks, size_t ks_len)
+static int keep_data(const struct pk_args *args, int pamret, char *ks, size_t ks_len)
 {
     struct session_data *d = calloc(1, sizeof *d);
 
@@ -72,7 +69,7 @@ static int keep_data(const struct kc_args *args, int pamret, char *ks, size_t ks
 }
 
 /* getpwnam_r with a growing buffer; *buf is the caller's to free. */
-static int lookup_user(const struct kc_args *args, struct passwd *pw, char **buf)
+static int lookup_user(const struct pk_args *args, struct passwd *pw, char **buf)
 {
     size_t size = 1024;
     struct passwd *found = NULL;
@@ -91,7 +88,7 @@ static int lookup_user(const struct kc_args *args, struct passwd *pw, char **buf
         size *= 2;
     }
     if (found == NULL) {
-        kc_err(args, "user not found%s%s", e ? ": " : "", e ? strerror(e) : "");
+        pk_err(args, "user not found%s%s", e ? ": " : "", e ? strerror(e) : "");
         return PAM_USER_UNKNOWN;
     }
     return PAM_SUCCESS;
@@ -122,7 +119,7 @@ static void free_secret(char *s, size_t size)
 }
 
 /* Both variables or neither: nothing partial lands in the environment. */
-static int export_env(const struct kc_args *args, const struct kc_helper_output *cred)
+static int export_env(const struct pk_args *args, const struct pk_helper_output *cred)
 {
     const char *name = args->opt.env_name;
     size_t ks_size = 0, exp_size = 0;
@@ -141,7 +138,7 @@ static int export_env(const struct kc_args *args, const struct kc_helper_output 
             (void)pam_putenv(args->pamh, name); /* "NAME" alone deletes it */
     }
     if (ret != PAM_SUCCESS)
-        kc_err(args, "cannot set %s in the PAM environment: %s", name,
+        pk_err(args, "cannot set %s in the PAM environment: %s", name,
                pam_strerror(args->pamh, ret));
 done:
     free_secret(ks, ks_size);
@@ -151,54 +148,54 @@ done:
 
 /*
  * Maps a finished helper run to a PAM code and logs it. 0 with output → parse;
- * exit 5/6 or 0 with no output → PAM_IGNORE; anything else → PAM_SESSION_ERR.
+ * exit KC_EXIT_NO_PROFILE/NO_TOKEN ("not applicable") or 0 with no output → PAM_IGNORE; anything
+ * else → PAM_SESSION_ERR.
  */
-static int judge_run(const struct kc_args *args, const struct kc_helper_result *res,
+static int judge_run(const struct pk_args *args, const struct pk_helper_result *res,
                      const char *command)
 {
     int code;
 
     if (res->unreaped)
-        kc_err(args, "helper %s did not die within 1 s of SIGKILL: left behind", command);
+        pk_err(args, "helper %s did not die within 1 s of SIGKILL: left behind", command);
     if (res->timed_out) {
-        kc_log_helper_stderr(args, res, LOG_ERR);
-        kc_err(args, "helper %s did not finish within %u s: killed", command, args->opt.timeout);
+        pk_log_helper_stderr(args, res, LOG_ERR);
+        pk_err(args, "helper %s did not finish within %u s: killed", command, args->opt.timeout);
         return PAM_SESSION_ERR;
     }
     if (res->overflow) {
-        kc_err(args, "helper %s wrote more than %d bytes: killed", command, KC_HELPER_OUTPUT_MAX);
+        pk_err(args, "helper %s wrote more than %zu bytes: killed", command, (size_t)KC_ANSWER_MAX);
         return PAM_SESSION_ERR;
     }
     if (!WIFEXITED(res->status)) {
-        kc_log_helper_stderr(args, res, LOG_ERR);
-        kc_err(args, "helper %s killed by signal %d", command,
+        pk_log_helper_stderr(args, res, LOG_ERR);
+        pk_err(args, "helper %s killed by signal %d", command,
                WIFSIGNALED(res->status) ? WTERMSIG(res->status) : 0);
         return PAM_SESSION_ERR;
     }
     code = WEXITSTATUS(res->status);
-    if (code == HELPER_EXIT_NO_PROFILE || code == HELPER_EXIT_NO_TOKEN) {
-        kc_log_helper_stderr(args, res, LOG_DEBUG);
-        kc_debug(args, "helper %s: %s (exit %d): nothing to do", command,
-                 code == HELPER_EXIT_NO_PROFILE ? "profile not configured" : "no token stored",
-                 code);
+    if (code == KC_EXIT_NO_PROFILE || code == KC_EXIT_NO_TOKEN) {
+        pk_log_helper_stderr(args, res, LOG_DEBUG);
+        pk_debug(args, "helper %s: %s (exit %d): nothing to do", command,
+                 code == KC_EXIT_NO_PROFILE ? "profile not configured" : "no token stored", code);
         return PAM_IGNORE;
     }
     if (code != 0) {
-        kc_log_helper_stderr(args, res, LOG_ERR);
-        kc_err(args, "helper %s failed with exit status %d", command, code);
+        pk_log_helper_stderr(args, res, LOG_ERR);
+        pk_err(args, "helper %s failed with exit status %d", command, code);
         return PAM_SESSION_ERR;
     }
-    kc_log_helper_stderr(args, res, LOG_DEBUG);
+    pk_log_helper_stderr(args, res, LOG_DEBUG);
     return PAM_SUCCESS;
 }
 
 /* Runs the helper and exports its KS; *keep gets a copy of the KS when `revoke` is set. */
-static int obtain_ks(const struct kc_args *args, const struct passwd *pw, char **keep,
+static int obtain_ks(const struct pk_args *args, const struct passwd *pw, char **keep,
                      size_t *keep_len)
 {
-    struct kc_helper_result *res = malloc(sizeof *res);
-    struct kc_helper_output cred;
-    struct kc_helper_request req = {.command = "get"};
+    struct pk_helper_result *res = malloc(sizeof *res);
+    struct pk_helper_output cred;
+    struct pk_helper_request req = {.command = "get"};
     char input[KC_PROFILE_NAME_MAX + 16];
     const char *why = NULL;
     int ret;
@@ -215,23 +212,23 @@ static int obtain_ks(const struct kc_args *args, const struct passwd *pw, char *
     req.input = input;
     req.input_len = strlen(input);
 
-    if (!kc_run_helper(args, pw, &req, res)) {
+    if (!pk_run_helper(args, pw, &req, res)) {
         free(res);
         return PAM_SESSION_ERR;
     }
     ret = judge_run(args, res, "get");
     if (ret != PAM_SUCCESS)
         goto done;
-    switch (kc_helper_output_parse(res->out, res->out_len, &cred, &why)) {
-    case KC_PARSE_EMPTY:
-        kc_debug(args, "helper get: no KS for this request: nothing to do");
+    switch (pk_helper_output_parse(res->out, res->out_len, &cred, &why)) {
+    case PK_PARSE_EMPTY:
+        pk_debug(args, "helper get: no KS for this request: nothing to do");
         ret = PAM_IGNORE;
         goto done;
-    case KC_PARSE_ERROR:
-        kc_err(args, "helper get: malformed output: %s", why);
+    case PK_PARSE_ERROR:
+        pk_err(args, "helper get: malformed output: %s", why);
         ret = PAM_SESSION_ERR;
         goto done;
-    case KC_PARSE_OK:
+    case PK_PARSE_OK:
         break;
     }
     if (args->opt.revoke) {
@@ -244,7 +241,7 @@ static int obtain_ks(const struct kc_args *args, const struct passwd *pw, char *
     }
     ret = export_env(args, &cred);
     if (ret == PAM_SUCCESS)
-        kc_notice(args, "%s set for the session%s%.*s", args->opt.env_name,
+        pk_notice(args, "%s set for the session%s%.*s", args->opt.env_name,
                   cred.expiry != NULL ? ", expires at " : "", (int)cred.expiry_len,
                   cred.expiry != NULL ? cred.expiry : "");
 done:
@@ -257,28 +254,28 @@ done:
     return ret;
 }
 
-static int prepare(const struct kc_args *args, struct passwd *pw, char **pwbuf)
+static int prepare(const struct pk_args *args, struct passwd *pw, char **pwbuf)
 {
     int ret;
 
     if (args->user == NULL) {
-        kc_err(args, "no user name (PAM_USER) in this PAM handle");
+        pk_err(args, "no user name (PAM_USER) in this PAM handle");
         return PAM_USER_UNKNOWN;
     }
     ret = lookup_user(args, pw, pwbuf);
     if (ret != PAM_SUCCESS)
         return ret;
     if (pw->pw_uid < args->opt.minimum_uid) {
-        kc_debug(args, "uid %lu below minimum_uid %lu: ignored", (unsigned long)pw->pw_uid,
+        pk_debug(args, "uid %lu below minimum_uid %lu: ignored", (unsigned long)pw->pw_uid,
                  (unsigned long)args->opt.minimum_uid);
         return PAM_IGNORE;
     }
-    if (!kc_helper_path_trusted(args, args->opt.helper))
+    if (!pk_helper_path_trusted(args, args->opt.helper))
         return PAM_SESSION_ERR;
     return PAM_SUCCESS;
 }
 
-int kc_session_open(struct kc_args *args)
+int pk_session_open(struct pk_args *args)
 {
     const struct session_data *done = get_data(args);
     struct passwd pw;
@@ -288,7 +285,7 @@ int kc_session_open(struct kc_args *args)
 
     if (done != NULL) {
         /* Already ran in this handle (setcred and open_session, or xdm repeating). */
-        kc_debug(args, "KS already obtained in this PAM handle");
+        pk_debug(args, "KS already obtained in this PAM handle");
         return done->pamret;
     }
     ret = prepare(args, &pw, &pwbuf);
@@ -306,10 +303,10 @@ int kc_session_open(struct kc_args *args)
     return ret;
 }
 
-static int revoke_ks(const struct kc_args *args, const struct session_data *d)
+static int revoke_ks(const struct pk_args *args, const struct session_data *d)
 {
-    struct kc_helper_result *res;
-    struct kc_helper_request req = {.command = "revoke"};
+    struct pk_helper_result *res;
+    struct pk_helper_request req = {.command = "revoke"};
     struct passwd pw;
     char *pwbuf = NULL, *input = NULL;
     size_t size = 0;
@@ -333,12 +330,12 @@ static int revoke_ks(const struct kc_args *args, const struct session_data *d)
              args->opt.profile ? args->opt.profile : "", args->opt.profile ? "\n" : "", d->ks);
     req.input = input;
     req.input_len = strlen(input);
-    if (!kc_run_helper(args, &pw, &req, res))
+    if (!pk_run_helper(args, &pw, &req, res))
         ret = PAM_SESSION_ERR;
     else
         ret = judge_run(args, res, "revoke");
     if (ret == PAM_SUCCESS)
-        kc_notice(args, "%s revoked", args->opt.env_name);
+        pk_notice(args, "%s revoked", args->opt.env_name);
     free_secret(input, size);
     explicit_bzero(res, sizeof *res);
     free(res);
@@ -346,20 +343,20 @@ static int revoke_ks(const struct kc_args *args, const struct session_data *d)
     return ret;
 }
 
-int kc_session_close(struct kc_args *args)
+int pk_session_close(struct pk_args *args)
 {
     const struct session_data *d = get_data(args);
     int ret = PAM_IGNORE;
 
     if (d == NULL || d->pamret != PAM_SUCCESS) {
-        kc_debug(args, "no KS obtained in this PAM handle: nothing to do");
-        return kc_session_forget(args) == PAM_SUCCESS ? PAM_IGNORE : PAM_BUF_ERR;
+        pk_debug(args, "no KS obtained in this PAM handle: nothing to do");
+        return pk_session_forget(args) == PAM_SUCCESS ? PAM_IGNORE : PAM_BUF_ERR;
     }
     if (args->opt.revoke && d->ks != NULL) {
         ret = revoke_ks(args, d);
         /* A revoked KS is useless: take it out of the environment too. */
         if (ret == PAM_SUCCESS) {
-            char expiry_name[KC_ENV_NAME_MAX + sizeof "_EXPIRY"];
+            char expiry_name[PK_ENV_NAME_MAX + sizeof "_EXPIRY"];
 
             (void)pam_putenv(args->pamh, args->opt.env_name);
             snprintf(expiry_name, sizeof expiry_name, "%s_EXPIRY", args->opt.env_name);
@@ -368,12 +365,12 @@ int kc_session_close(struct kc_args *args)
     } else {
         ret = PAM_SUCCESS;
     }
-    if (kc_session_forget(args) != PAM_SUCCESS)
+    if (pk_session_forget(args) != PAM_SUCCESS)
         return PAM_BUF_ERR;
     return ret;
 }
 
-int kc_session_forget(struct kc_args *args)
+int pk_session_forget(struct pk_args *args)
 {
     /* Replacing the data with NULL runs data_cleanup, which wipes the KS. */
     if (get_data(args) == NULL)

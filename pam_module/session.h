@@ -10,12 +10,12 @@
  * PAM_USER_UNKNOWN, PAM_BUF_ERR or PAM_SESSION_ERR (failure to mint, logged).
  * Idempotent within one PAM handle.
  */
-int kc_session_open(struct kc_args *args);
+int pk_session_open(struct pk_args *args);
 
 /* close_session: with `revoke`, ends the KS on the server; then forgets it. */
-int kc_session_close(struct kc_args *args);
+int pk_session_close(struct pk_args *args);
 
 /* setcred(DELETE_CRED): forgets the KS (wiped). */
-int kc_session_forget(struct kc_args *args);
+int pk_session_forget(struct pk_args *args);
 
 #endif

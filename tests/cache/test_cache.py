@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Functional tests of the KS cache (issue 5, design.md §3.5) against the emulator.
+"""Functional tests of the KS cache (doc/cache.md) against the emulator.
 
 Run as: with-keyring.sh with-emulator.sh python3 test_cache.py (tests/cache/meson.build).
 with-keyring.sh gives a private HOME, XDG_RUNTIME_DIR (0700) and an unlocked keyring;

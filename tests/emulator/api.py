@@ -1,6 +1,6 @@
 """The emulated api_v3 services: state (partners, app tokens, invalidations) and dispatch.
 
-Error order follows KalturaDispatcher::dispatch (kaltura-api.md §4, SERVER source):
+Error order follows KalturaDispatcher::dispatch (doc/kaltura-api.md §4, SERVER source):
 SERVICE_NOT_SPECIFIED -> SERVICE_DOES_NOT_EXISTS -> ACTION_DOES_NOT_EXISTS -> KS validation
 (INVALID_KS) -> argument deserialization (MISSING_MANDATORY_PARAMETER, INVALID_ENUM_VALUE)
 -> permission (SERVICE_FORBIDDEN / MISSING_KS) -> the action itself.

@@ -1,6 +1,6 @@
 """Kaltura Session (KS) strings, v1 and v2: generation and parsing.
 
-Pure functions, no server state. Follows kaltura-api.md §5 (kSessionBase in the PHP server).
+Pure functions, no server state. Follows doc/kaltura-api.md §5 (kSessionBase in the PHP server).
 Randomness can be injected (`rand16=` for v2, `rand=` for v1) so the §5.4 vectors reproduce.
 """
 import base64

@@ -1,4 +1,4 @@
-"""KS v1/v2 and app-token hash: the kaltura-api.md §5.4 vectors and the §2/§5 rules (no server)."""
+"""KS v1/v2 and app-token hash: the doc/kaltura-api.md §5.4 vectors and the §2/§5 rules (no server)."""
 import base64
 import unittest
 

@@ -1,4 +1,4 @@
-"""api_v3 wire format: URL/param parsing and JSON/XML serialization (kaltura-api.md §4).
+"""api_v3 wire format: URL/param parsing and JSON/XML serialization (doc/kaltura-api.md §4).
 
 Kaltura objects are plain dicts in declaration order with "objectType" as the last key;
 a value of None is a null property (dropped in JSON, an empty element in XML).
@@ -20,7 +20,7 @@ class KalturaAPIException(Exception):
         self.headers = headers or {}
 
 
-# Templates from kaltura-api.md §1, §2, §4.6, §6 (APIErrors / KalturaErrors).
+# Templates from doc/kaltura-api.md §1, §2, §4.6, §6 (APIErrors / KalturaErrors).
 ERRORS = {
     "SERVICE_NOT_SPECIFIED": ((), "Service name was not specified, please specify one"),
     "SERVICE_DOES_NOT_EXISTS": (("SRV_NAME",), 'Service "@SRV_NAME@" does not exists'),
@@ -35,6 +35,7 @@ ERRORS = {
     "INVALID_KS": (("KSID", "ERR_CODE", "ERR_DESC"), 'Invalid KS "@KSID@", Error "@ERR_CODE@,@ERR_DESC@"'),
     "MISSING_KS": ((), "Missing KS, session not established"),
     "SERVICE_FORBIDDEN": (("SERVICE",), "The access to service [@SERVICE@] is forbidden"),
+    # Kaltura's own spelling ("SERVERL"), as the real server sends it: do not correct it.
     "INTERNAL_SERVERL_ERROR": ((), "Internal server error occurred"),
     "INVALID_FIELD_VALUE": (("FIELD_NAME",), "value in field [@FIELD_NAME@] is not valid"),
     "INVALID_WIDGET_ID": (("WIDGET_ID",), "Unknown widget [@WIDGET_ID@]"),

@@ -1,4 +1,4 @@
-"""Fault injection (issue 6): every emulator fault mode against a `get` whose profile says
+"""Fault injection: every emulator fault mode against a `get` whose profile says
 timeout = 2. Each must end within timeout + 1 s with its documented exit code, exactly one
 stderr line, nothing on stdout, and the cache entries exactly as they were (including the entry
 of another profile minted beforehand). Transient failures (5xx, reset) are retried with backoff

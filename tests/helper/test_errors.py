@@ -183,7 +183,7 @@ class Errors(HelperTest):
                 emu("fault", "none")
 
     def test_wrong_content_type_is_refused(self):
-        # issue 6: format=1 answers are application/json; a 200 labelled text/html is a captive
+        # format=1 answers are application/json; a 200 labelled text/html is a captive
         # portal or proxy page, even when its body happens to parse.
         self.config()
         emu("fault", "wrong_content_type")

@@ -1,6 +1,7 @@
 """The full flow against the emulator (libsecret file backend): login, get, ks, cache and widget
 reuse, single flight, revoke, status, logout."""
 import os
+import re
 import subprocess
 import sys
 import time
@@ -226,6 +227,33 @@ class Flow(HelperTest):
             self.assertIn(word, p.stdout)
         p = self.sb.run("--version")
         self.assertRegex(p.stdout, rb"^kaltura-credential \d+\.\d+\.\d+\n$")
+
+    def test_config_keys_agree_in_help_readme_and_loader(self):
+        """Every config key: in README's table, on a line of its own in --help, known to the
+        loader (no "unknown key" warning); login's options: the same in --help and README."""
+        with open(os.path.join(os.environ["KC_SOURCE_ROOT"], "README.md")) as f:
+            readme = f.read()
+        table = readme.split("| key | meaning | default |", 1)[1].split("\n\n", 1)[0]
+        readme_keys = set()
+        for row in table.splitlines()[2:]:
+            first = re.sub(r"\([^)]*\)", "", row.split("|")[1])
+            readme_keys |= set(re.findall(r"`([a-z_]+)`", first))
+        login_row = next(r for r in readme.splitlines() if r.startswith("| `login` |"))
+        readme_login = set(re.findall(r"`(--[a-z-]+)", login_row))
+        text = self.sb.run("--help").stdout.decode()
+        keys_part = text.split("Config keys", 1)[1].split("\n\n", 1)[0]
+        help_keys = set(re.findall(r"^  ([a-z_]+)  ", keys_part, re.M))
+        login_part = text.split("\nlogin options", 1)[1].split("\n\n", 1)[0]
+        help_login = set(re.findall(r"^  (--[a-z-]+)", login_part, re.M))
+        self.assertEqual(help_keys, readme_keys)
+        self.assertEqual(help_login, readme_login)
+        for key in sorted(help_keys):
+            with self.subTest(key=key):
+                self.sb.write_config(f"[default]\n{key} = 1\n")
+                p = self.sb.run("status")
+                self.assertNotIn(b"unknown key", p.stderr)
+        self.sb.write_config("[default]\nno_such_key = 1\n")
+        self.assertIn(b"unknown key 'no_such_key'", self.sb.run("status").stderr)
 
 
 if __name__ == "__main__":

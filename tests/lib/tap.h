@@ -23,6 +23,18 @@ __attribute__((format(printf, 2, 3))) static void tap_ok(int cond, const char *f
 
 #define TAP_CHECK(cond) tap_ok((cond), "%s:%d: %s", __FILE__, __LINE__, #cond)
 
+/* A malloc'd string of n times c (aborts when out of memory). */
+static inline char *tap_repeat(char c, size_t n)
+{
+    char *s = malloc(n + 1);
+    if (s == NULL)
+        abort();
+    for (size_t i = 0; i < n; i++)
+        s[i] = c;
+    s[n] = '\0';
+    return s;
+}
+
 static int tap_done(void)
 {
     printf("1..%d\n", tap_n);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # with-keyring.sh CMD [ARGS...]
 # Runs CMD with a private, unlocked gnome-keyring 'login' collection on a private session bus,
-# with its own HOME and XDG_RUNTIME_DIR (testing.md §1). Exit status of CMD is passed through.
+# with its own HOME and XDG_RUNTIME_DIR. Exit status of CMD is passed through.
 # KC_KEYRING_BASE is exported (the temp dir); KEYRING_PASSWORD sets the unlock password.
 # KC_KEYRING_KEEP_HOME=DIR reuses DIR as HOME (a second session on the same keyring).
 set -eu

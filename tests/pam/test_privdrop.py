@@ -1,4 +1,4 @@
-"""As root: pam_kaltura.so runs the helper as the user, for good (design §3.7).
+"""As root: pam_kaltura.so runs the helper as the user, for good (doc/pam.md "What happens at open_session").
 
 A throwaway user (useradd -m, with one supplementary group) is created and removed again
 (userdel -r), even on failure. A recording fake helper shows what the helper really gets:

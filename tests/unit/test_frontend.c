@@ -1,6 +1,7 @@
 /* The libc-only frontend: served cache hits, ignored actions, usage and input errors.
  * argv[1]: path of the kaltura-credential binary. Misses exec the minter, which is tested with
  * the emulator (tests/cache); here a miss is only checked not to print a cached KS. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -55,6 +56,34 @@ static int run(const char *in, const char *const *args)
 
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
+/* Rewrites the one ks- entry of the cache dir so that its KS holds a '\r' (a corrupt or
+ * tampered entry: the cache's own writer refuses such a value). Returns 0 on success. */
+static int corrupt_ks_entry(const char *rt)
+{
+    char dir[256], path[512], buf[4096];
+    snprintf(dir, sizeof dir, "%s/kaltura-credential", rt);
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int rc = -1;
+    while (d != NULL && (de = readdir(d)) != NULL) {
+        if (strncmp(de->d_name, "ks-", 3) != 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        int fd = open(path, O_RDWR);
+        ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+        char *ks = n > 0 ? (buf[n] = '\0', strstr(buf, "\nks=")) : NULL;
+        if (ks != NULL) {
+            ks[6] = '\r'; /* "\nks=dj\r8cached" */
+            rc = pwrite(fd, buf, (size_t)n, 0) == n ? 0 : -1;
+        }
+        if (fd >= 0)
+            close(fd);
+    }
+    if (d != NULL)
+        closedir(d);
+    return rc;
+}
+
 static void test_libc_only(bool sanitized)
 {
     if (sanitized) { /* the sanitizer runtimes are linked in on purpose */
@@ -93,7 +122,20 @@ int main(int argc, char **argv)
 
     test_libc_only(argc > 2 && strcmp(argv[2], "sanitized") == 0);
     tap_ok(run("", ARGS("store")) == 0 && out[0] == '\0' && err[0] == '\0', "store: silent 0");
-    tap_ok(run("", ARGS("capability")) == 0 && out[0] == '\0', "unknown action: silent 0");
+    tap_ok(run("", ARGS("no-such-action")) == 0 && out[0] == '\0' && err[0] == '\0',
+           "unknown action: silent 0");
+    /* capability: the same answer whichever program is asked (the frontend hands it over) */
+    tap_ok(run("", ARGS("capability")) == 0 && strcmp(out, "version 0\n") == 0,
+           "capability through the frontend: version 0");
+    char mint[4200];
+    snprintf(mint, sizeof mint, "%.*s/kaltura-credential-mint", (int)(strrchr(fe, '/') - fe), fe);
+    const char *fe_saved = fe;
+    fe = mint;
+    tap_ok(run("", ARGS("capability")) == 0 && strcmp(out, "version 0\n") == 0,
+           "capability asked of the minter directly: version 0");
+    tap_ok(run("", ARGS("no-such-action")) == 0 && out[0] == '\0' && err[0] == '\0',
+           "unknown action asked of the minter directly: silent 0");
+    fe = fe_saved;
     tap_ok(run("", ARGS("--profile", "x")) == 2 && out[0] == '\0' && strstr(err, "usage"),
            "no command: usage, exit 2");
     tap_ok(run("", ARGS("--config")) == 2, "--config without a value: exit 2");
@@ -106,11 +148,11 @@ int main(int argc, char **argv)
     struct kc_cache *c = kc_cache_open(true);
     struct kc_ks_params p = {
         .service_url = "https://localhost:8443", .partner_id = "12345", .app_token_id = "0_abc"};
-    struct kc_cached_ks e = {.ks = (char *)"djJ8cached",
-                             .username = (char *)"0_abc",
-                             .protocol = (char *)"https",
-                             .host = (char *)"localhost:8443",
-                             .expiry = (long long)time(NULL) + 3600};
+    struct kc_answer e = {.ks = (char *)"djJ8cached",
+                          .username = (char *)"0_abc",
+                          .protocol = (char *)"https",
+                          .host = (char *)"localhost:8443",
+                          .expiry = (long long)time(NULL) + 3600};
     struct kc_config_paths paths = {.files = {conf}, .n = 1, .is_override = 1};
     struct kc_request req = {.protocol = (char *)"https", .host = (char *)"localhost:8443"};
     struct kc_request_ident id = {.paths = &paths, .req = &req};
@@ -135,6 +177,18 @@ int main(int argc, char **argv)
            "ks: bare KS, --config=/--profile= forms");
     tap_ok(run("protocol=https\nhost=other\n\n", ARGS(opt, "get")) != 0 || !strstr(out, "djJ8"),
            "other host: not served from the cache");
+    /* A cache entry whose KS holds a '\r': nothing on stdout (no partial answer), at most one
+     * line on stderr, and never the stale errno of an earlier call. The entry is corrupt: a
+     * miss, so the minter answers (here: the config's only profile does not serve this host). */
+    TAP_CHECK(corrupt_ks_entry(rt) == 0);
+    int rc = run("protocol=https\nhost=localhost:8443\n", ARGS(opt, "get"));
+    tap_ok(out[0] == '\0' && (err[0] == '\0' || strchr(err, '\n') == err + strlen(err) - 1) &&
+               !strstr(err, "File exists"),
+           "get: a cached KS with a \\r prints nothing (exit %d)", rc);
+    tap_ok(corrupt_ks_entry(rt) != 0, "the corrupt entry is gone (a miss, removed)");
+    printf("# stdout: %.*s\n# stderr: %.*s", (int)strcspn(out, "\n"), out, (int)strcspn(err, "\n"),
+           err);
+    printf("\n");
     setenv("XDG_RUNTIME_DIR", "/nonexistent", 1);
     tap_ok(run("protocol=https\nhost=localhost:8443\n", ARGS(opt, "get")) != 0 ||
                !strstr(out, "djJ8"),

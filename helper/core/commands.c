@@ -1,0 +1,63 @@
+/* The command table (commands.h). */
+#include "commands.h"
+
+#include <stddef.h>
+#include <string.h>
+
+/* Unset members: front KC_FRONT_MINTER, max_args 0 (no arguments). */
+const struct kc_command kc_commands[KC_CMD_COUNT] = {
+    [KC_CMD_GET] = {.id = KC_CMD_GET,
+                    .name = "get",
+                    .front = KC_FRONT_CACHE,
+                    .reads_request = true,
+                    .answer = KC_ANSWER_CREDENTIAL,
+                    .help =
+                        "read key=value lines (protocol, host, path, profile) on stdin until a\n"
+                        "blank line or EOF; print protocol, host, username, password=<KS> and\n"
+                        "password_expiry_utc. A host no profile serves: prints nothing, exit 0."},
+    [KC_CMD_KS] = {.id = KC_CMD_KS,
+                   .name = "ks",
+                   .front = KC_FRONT_CACHE,
+                   .answer = KC_ANSWER_BARE,
+                   .help = "print the bare KS and a newline, e.g. KS=$(kaltura-credential ks)"},
+    [KC_CMD_STORE] = {.id = KC_CMD_STORE,
+                      .name = "store",
+                      .front = KC_FRONT_IGNORE,
+                      .max_args = KC_ARGS_ANY,
+                      .help = "accepted and ignored (git calls it)"},
+    [KC_CMD_ERASE] = {.id = KC_CMD_ERASE,
+                      .name = "erase",
+                      .max_args = KC_ARGS_ANY,
+                      .help = "forget the cached KS of the selected profile"},
+    [KC_CMD_LOGIN] = {.id = KC_CMD_LOGIN,
+                      .name = "login",
+                      .max_args = KC_ARGS_ANY,
+                      .help = "set a profile up and store its App Token in the keyring (login\n"
+                              "options below); the token is read from stdin (one line), or\n"
+                              "prompted for on a terminal; one KS is minted to prove it works\n"
+                              "(unless --no-verify) before anything is stored; that KS replaces\n"
+                              "the profile's cached one"},
+    [KC_CMD_LOGOUT] = {.id = KC_CMD_LOGOUT,
+                       .name = "logout",
+                       .help = "remove the profile's App Token from the keyring and its cached KS"},
+    [KC_CMD_REVOKE] = {.id = KC_CMD_REVOKE,
+                       .name = "revoke",
+                       .help =
+                           "end a KS on the server: password=<KS> from stdin, else the cached one"},
+    [KC_CMD_STATUS] = {.id = KC_CMD_STATUS,
+                       .name = "status",
+                       .help =
+                           "per profile: token stored or not, keyring locked, cached KS expiry"},
+    [KC_CMD_CAPABILITY] = {.id = KC_CMD_CAPABILITY,
+                           .name = "capability",
+                           .max_args = KC_ARGS_ANY,
+                           .help = "print the git credential capabilities (version 0, none)"},
+};
+
+const struct kc_command *kc_command_find(const char *name)
+{
+    for (size_t i = 0; name != NULL && i < KC_CMD_COUNT; i++)
+        if (strcmp(kc_commands[i].name, name) == 0)
+            return &kc_commands[i];
+    return NULL;
+}

@@ -1,0 +1,70 @@
+/* Kaltura api_v3 client (doc/kaltura-api.md §1-§4, §6): libcurl + json-glib.
+ * One curl easy handle per struct kc_api, reused for every call (one connection); POST form
+ * bodies with format=1 and clientTag (no secret ever in a URL); TLS verification always on;
+ * no redirects followed; a total deadline across all calls; a response size cap. */
+#ifndef KC_KALTURA_API_H
+#define KC_KALTURA_API_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+
+#define KC_API_MAX_RESPONSE (64 * 1024)
+
+struct kc_api;
+
+/* A session from the server. ks is wiped by kc_session_clear. */
+struct kc_session {
+    char *ks;
+    char *user_id;    /* NULL or "" when the KS has none */
+    long long expiry; /* absolute unix time; 0 when the answer has none (widget session) */
+};
+void kc_session_clear(struct kc_session *s);
+
+/* The deadline (p->timeout seconds) starts now. Warns when p uses plain http off loopback. */
+struct kc_api *kc_api_new(const struct kc_profile *p, GError **error);
+void kc_api_free(struct kc_api *a);
+
+/* While cancelled(ctx) returns true, a transfer in progress is abandoned (within about a
+ * second: libcurl's progress callback) and no retry is made. NULL removes the hook. */
+void kc_api_set_cancel(struct kc_api *a, bool (*cancelled)(void *ctx), void *ctx);
+
+/* The Kaltura error code of the last KalturaAPIException, or NULL. */
+const char *kc_api_last_error_code(const struct kc_api *a);
+
+/* session.startWidgetSession(widgetId=_<partner_id>, expiry). */
+bool kc_api_start_widget_session(struct kc_api *a, const char *partner_id, long long expiry,
+                                 struct kc_session *out, GError **error);
+
+struct kc_app_session_req {
+    const char *widget_ks;
+    const char *id;
+    const char *token_hash;
+    const char *user_id;    /* NULL: not sent */
+    int type;               /* -1: not sent */
+    long long expiry;       /* -1: not sent */
+    const char *privileges; /* NULL: not sent */
+};
+/* appToken.startSession: out gets ks, userId, expiry (validated: printable, bounded, future). */
+bool kc_api_start_app_session(struct kc_api *a, const struct kc_app_session_req *r,
+                              struct kc_session *out, GError **error);
+
+/* session.end with ks= the KS to end. */
+bool kc_api_end_session(struct kc_api *a, const char *ks, GError **error);
+
+/* ---- parsing, exposed for unit tests ---- */
+enum kc_api_answer {
+    KC_ANSWER_SESSION_INFO, /* KalturaSessionInfo: ks + expiry required */
+    KC_ANSWER_WIDGET,       /* KalturaStartWidgetSessionResponse: ks required */
+    KC_ANSWER_ANY,          /* anything but an exception (session.end answers null) */
+};
+/* Parses a response body. On a KalturaAPIException: false, KC_EXIT_REJECTED, and the code is
+ * copied to code (may be NULL). Messages never contain the strings in redact. now: for the
+ * expiry check. what: "service.action" for messages. */
+bool kc_api_parse(const char *body, size_t len, enum kc_api_answer kind, const char *what,
+                  const char *const *redact, long long now, struct kc_session *out, char *code,
+                  size_t code_size, GError **error);
+
+#endif
