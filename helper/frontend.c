@@ -165,7 +165,7 @@ static int try_cache(const struct opts *o, const struct kc_request *req,
  * minter (with the request already read, for get). */
 static int cache_or_minter(const struct opts *o, const struct kc_command *c, char **argv)
 {
-    int lead_fd; /* on a miss, stays open (locked) across the exec of the minter */
+    int lead_fd = -1; /* on a miss, stays open (locked) across the exec of the minter */
     if (!c->reads_request) {
         int rc = try_cache(o, NULL, c->answer, &lead_fd);
         return rc >= 0 ? rc : exec_minter(argv, NULL, 0, false);
@@ -178,7 +178,8 @@ static int cache_or_minter(const struct opts *o, const struct kc_command *c, cha
         diag_error("bad credential request on standard input: %s", why);
         return KC_EXIT_INPUT;
     }
-    int rc = try_cache(o, &req, c->answer, &lead_fd);
+    /* shared=false: a KS for this request alone, which no cache hit can be. */
+    int rc = req.unshared ? -1 : try_cache(o, &req, c->answer, &lead_fd);
     kc_request_clear(&req);
     if (rc >= 0) {
         secure_wipe(raw, raw_len);
