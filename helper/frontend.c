@@ -53,9 +53,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
     return 0;
 }
 
-/* The minter sits next to us in a build tree; installed, at its libexec path. */
+/* Installed, the minter is at its libexec path, and nowhere else: a program planted next to
+ * a copy of the frontend must not get the request (and the user's keyring). The build tree's
+ * frontend (helper/meson.build) finds it next to itself first. */
 static char *mint_path(void)
 {
+#ifdef KC_MINT_NEXT_TO_SELF
     char self[4096];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - sizeof MINT_NAME - 1);
     if (n > 0) {
@@ -67,6 +70,7 @@ static char *mint_path(void)
                 return kc_xstrdup(self);
         }
     }
+#endif
     return kc_xstrdup(KC_MINT_PATH);
 }
 
