@@ -157,7 +157,12 @@ static int judge_run(const struct pk_args *args, const struct pk_helper_result *
     int code;
 
     if (res->unreaped)
-        pk_err(args, "helper %s did not die within 1 s of SIGKILL: left behind", command);
+        pk_err(args, "helper %s did not die within 1 s of SIGKILL: left to its supervisor",
+               command);
+    if (res->lost) {
+        pk_err(args, "helper %s: no exit status (its supervisor died)", command);
+        return PAM_SESSION_ERR;
+    }
     if (res->timed_out) {
         pk_log_helper_stderr(args, res, LOG_ERR);
         pk_err(args, "helper %s did not finish within %u s: killed", command, args->opt.timeout);
@@ -212,9 +217,10 @@ static int obtain_ks(const struct pk_args *args, const struct passwd *pw, char *
     req.input = input;
     req.input_len = strlen(input);
 
-    if (!pk_run_helper(args, pw, &req, res)) {
+    ret = pk_run_helper(args, pw, &req, res);
+    if (ret != PAM_SUCCESS) {
         free(res);
-        return PAM_SESSION_ERR;
+        return ret;
     }
     ret = judge_run(args, res, "get");
     if (ret != PAM_SUCCESS)
@@ -270,8 +276,6 @@ static int prepare(const struct pk_args *args, struct passwd *pw, char **pwbuf)
                  (unsigned long)args->opt.minimum_uid);
         return PAM_IGNORE;
     }
-    if (!pk_helper_path_trusted(args, args->opt.helper))
-        return PAM_SESSION_ERR;
     return PAM_SUCCESS;
 }
 
@@ -330,9 +334,8 @@ static int revoke_ks(const struct pk_args *args, const struct session_data *d)
              args->opt.profile ? args->opt.profile : "", args->opt.profile ? "\n" : "", d->ks);
     req.input = input;
     req.input_len = strlen(input);
-    if (!pk_run_helper(args, &pw, &req, res))
-        ret = PAM_SESSION_ERR;
-    else
+    ret = pk_run_helper(args, &pw, &req, res);
+    if (ret == PAM_SUCCESS)
         ret = judge_run(args, res, "revoke");
     if (ret == PAM_SUCCESS)
         pk_notice(args, "%s revoked", args->opt.env_name);

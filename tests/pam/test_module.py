@@ -309,30 +309,60 @@ class ModuleTest(unittest.TestCase):
                 self.assertNoKsInEnv(r.envs[0])
                 self.assertEqual(self.runs(), 0)
 
-    def test_untrusted_helper_paths_refused(self):
+    def untrusted_tree(self):
+        """The helpers of the helper_* services (tests/pam/services/meson.build), below
+        KC_PAM_UNTRUSTED: each differs from a trusted path in one component."""
         d = os.environ["KC_PAM_UNTRUSTED"]
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
         os.chmod(d, 0o755)
         ok = os.path.join(pc.HELPERS, "ok.sh")
-        shutil.copy(ok, os.path.join(d, "writable.sh"))
-        os.chmod(os.path.join(d, "writable.sh"), 0o775)  # group-writable
+
+        def helper_in(*parts, mode=0o755):
+            path = os.path.join(d, *parts)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            shutil.copy(ok, path)
+            os.chmod(path, mode)
+
+        helper_in("writable.sh", mode=0o775)  # group-writable
         os.symlink(ok, os.path.join(d, "link.sh"))
-        try:
-            for service, why in [("helper_writable", "refusing to run it"),
-                                 ("helper_symlink", "refusing to run it"),
-                                 ("helper_relative", "helper= must be an absolute path"),
-                                 ("helper_missing", "No such file"),
-                                 ("helper_default", os.environ["KC_PAM_DEFAULT_HELPER"])]:
-                if service == "helper_default" and os.path.exists(why):
-                    continue  # an installed helper: nothing to prove here
-                with self.subTest(service=service):
-                    r = self.run_pam(service, "open=SESSION_ERR", "env")
-                    self.assertOps(r, "SESSION_ERR")
-                    self.assertIn(why, r.log)
-                    self.assertEqual(self.runs(), 0)
-        finally:
-            shutil.rmtree(d, ignore_errors=True)
+        helper_in("gw", "inner", "ok.sh")  # gw/: group-writable, not sticky
+        os.chmod(os.path.join(d, "gw"), 0o775)
+        helper_in("real", "ok.sh")  # linkdir -> real
+        os.symlink("real", os.path.join(d, "linkdir"))
+        helper_in("sticky", "inner", "ok.sh")  # sticky/: world-writable but sticky, like /tmp
+        os.chmod(os.path.join(d, "sticky"), 0o1777)
+        helper_in("inner", "x")
+        helper_in("ok.sh")
+        self.addCleanup(shutil.rmtree, d, True)
+        return d
+
+    def test_untrusted_helper_paths_refused(self):
+        self.untrusted_tree()
+        for service, why in [("helper_writable", "refusing to run it"),
+                             ("helper_symlink", "is a symbolic link: refusing to run it"),
+                             ("helper_gw_ancestor", "gw is not a directory owned by root"),
+                             ("helper_link_ancestor", "linkdir is a symbolic link"),
+                             ("helper_dotdot", "not a plain absolute path"),
+                             ("helper_relative", "helper= must be an absolute path"),
+                             ("helper_missing", "No such file"),
+                             ("helper_default", os.environ["KC_PAM_DEFAULT_HELPER"])]:
+            if service == "helper_default" and os.path.exists(why):
+                continue  # an installed helper: nothing to prove here
+            with self.subTest(service=service):
+                r = self.run_pam(service, "open=SESSION_ERR", "env")
+                self.assertOps(r, "SESSION_ERR")
+                self.assertIn(why, r.log)
+                self.assertEqual(self.runs(), 0)
+
+    def test_sticky_ancestor_is_trusted(self):
+        """A world-writable sticky directory on the way (like /tmp) is fine: others may add
+        names there but cannot rename or remove ours, and the next component's owner is
+        checked in turn."""
+        self.untrusted_tree()
+        r = self.run_pam("helper_sticky_ancestor", "open", "env")
+        self.assertOps(r, "SUCCESS")
+        self.assertEqual(r.envs[0]["KALTURA_KS"], DEFAULT_KS)
 
     def test_unknown_user(self):
         r = pc.run("ok", "kc-no-such-user-x", ["open=USER_UNKNOWN"])
