@@ -34,8 +34,18 @@ static bool add_env(struct pk_child_plan *plan, int *n, const char *name, const 
     return plan->envp[(*n)++] != NULL;
 }
 
+/*
+ * Proxies: libcurl reads https_proxy/HTTPS_PROXY for the https API and no_proxy/NO_PROXY
+ * for the exceptions. http_proxy is not passed: the helper speaks plain http only to a
+ * loopback server or to one its profile explicitly allows (allow_insecure), and neither
+ * should be routed to a proxy by the login environment; the profile's own proxy setting
+ * covers a plain-http server behind one.
+ */
+const char *const pk_child_proxy_vars[] = {"https_proxy", "HTTPS_PROXY", "no_proxy", "NO_PROXY",
+                                           NULL};
+
 /* The small environment of doc/pam.md "What happens at open_session": nothing of the calling
- * process leaks through. */
+ * process leaks through, only what the PAM environment says about the session. */
 static bool build_env(const struct pk_args *args, const struct passwd *pw,
                       struct pk_child_plan *plan)
 {
@@ -66,6 +76,12 @@ static bool build_env(const struct pk_args *args, const struct passwd *pw,
         return false;
     if (bus != NULL && bus[0] != '\0' && !add_env(plan, &n, "DBUS_SESSION_BUS_ADDRESS", bus))
         return false;
+    for (const char *const *name = pk_child_proxy_vars; *name != NULL; name++) {
+        const char *value = pam_getenv(args->pamh, *name);
+
+        if (value != NULL && value[0] != '\0' && !add_env(plan, &n, *name, value))
+            return false;
+    }
     plan->envp[n] = NULL;
     return true;
 }

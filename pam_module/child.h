@@ -13,7 +13,8 @@
 
 #include "logging.h"
 
-#define PK_CHILD_ENV_MAX 8
+/* HOME USER LOGNAME PATH XDG_RUNTIME_DIR DBUS_SESSION_BUS_ADDRESS, the proxy variables, NULL */
+#define PK_CHILD_ENV_MAX 12
 
 struct pk_child_plan {
     const char *path;             /* the helper, absolute (its argv[0]) */
@@ -36,6 +37,9 @@ struct pk_child_plan {
 int pk_child_plan_init(const struct pk_args *args, const struct passwd *pw, const char *path,
                        int exec_fd, const char *command, struct pk_child_plan *plan);
 void pk_child_plan_free(struct pk_child_plan *plan);
+
+/* The proxy variables passed on from the PAM environment when set (README "Security model"). */
+extern const char *const pk_child_proxy_vars[];
 
 /* In the helper's process after fork(): sets up and execs, or _exit()s 126 (setup) / 127
  * (exec). */

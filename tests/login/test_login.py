@@ -38,10 +38,6 @@ KNOWN_FAILING = {
         "issue 11 item 3: widget-session request sent before the keyring says there is none",
     "test_no_network_without_keyring__no_token_stored":
         "issue 11 item 3: widget-session request sent before the keyring says there is none",
-    "test_proxy_from_pam_environment__https_proxy":
-        "issue 11 item 4: the helper's environment drops https_proxy",
-    "test_proxy_from_pam_environment__HTTPS_PROXY":
-        "issue 11 item 4: the helper's environment drops HTTPS_PROXY",
     "test_proxy_config_key":
         "issue 11 item 4: no `proxy` config key",
 }

@@ -104,6 +104,22 @@ class ModuleTest(unittest.TestCase):
         ident = self.scratch_file("id-get").splitlines()
         self.assertEqual(ident[3], pw.pw_dir)  # cwd = home
 
+    def test_proxy_variables_from_pam_env(self):
+        """https_proxy, HTTPS_PROXY, no_proxy and NO_PROXY reach the helper when the PAM
+        environment has them (pam_env from /etc/environment); http_proxy and the rest do not."""
+        proxies = {"https_proxy": "http://proxy.example:3128", "HTTPS_PROXY": "http://p2:8080",
+                   "no_proxy": "localhost,.corp", "NO_PROXY": "127.0.0.1"}
+        others = {"http_proxy": "http://plain:3128", "ALL_PROXY": "socks5://x:1080",
+                  "LD_PRELOAD": "/tmp/evil.so", "FTP_PROXY": "http://f:1"}
+        r = self.run_pam("ok", "open", putenv=[f"XDG_RUNTIME_DIR={self.scratch}"] + [
+            f"{k}={v}" for k, v in {**proxies, **others}.items()])
+        self.assertOps(r, "SUCCESS")
+        env = dict(l.split("=", 1) for l in self.scratch_file("env-get").splitlines())
+        for k, v in proxies.items():
+            self.assertEqual(env.get(k), v, k)
+        for k in others:
+            self.assertNotIn(k, env)
+
     def test_bus_address_from_pam_env(self):
         r = self.run_pam("ok", "open", putenv=[f"XDG_RUNTIME_DIR={self.scratch}",
                                                "DBUS_SESSION_BUS_ADDRESS=unix:path=/x/y,guid=1"])
