@@ -84,10 +84,23 @@ class ModuleTest(unittest.TestCase):
         self.assertNoKsInEnv(r.envs[0])
 
     def test_request_on_stdin(self):
+        # No profile: the helper picks `default`. A login's KS must be valid for more than an
+        # hour (min_lifetime=, default 3600) if the cache is to serve it.
         self.run_pam("ok", "open")
-        self.assertEqual(self.scratch_file("stdin-get"), "\n")  # helper picks `default`
+        self.assertEqual(self.scratch_file("stdin-get"), "min_lifetime=3600\n\n")
         self.run_pam("ok_profile", "open")
-        self.assertEqual(self.scratch_file("stdin-get"), "profile=work.1-x_y\n\n")
+        self.assertEqual(self.scratch_file("stdin-get"),
+                         "profile=work.1-x_y\nmin_lifetime=3600\n\n")
+        self.run_pam("ok_min_lifetime", "open")
+        self.assertEqual(self.scratch_file("stdin-get"), "min_lifetime=7200\n\n")
+
+    def test_revoke_asks_for_a_ks_of_its_own(self):
+        """With `revoke`, the KS must be this login's alone: shared=false, no floor needed
+        (a KS minted for the request is as fresh as they come)."""
+        self.run_pam("revoke", "open")
+        self.assertEqual(self.scratch_file("stdin-get"), "shared=false\n\n")
+        self.run_pam("revoke_profile", "open")
+        self.assertEqual(self.scratch_file("stdin-get"), "profile=work\nshared=false\n\n")
 
     def test_helper_argv_and_environment(self):
         r = self.run_pam("ok", "open", extra_env={"KC_PAM_LEAK_MARKER": "leaked"})
@@ -259,6 +272,24 @@ class ModuleTest(unittest.TestCase):
         r = self.run_pam("auth_canned", "setcred-refresh=SUCCESS", "setcred-delete=SUCCESS")
         self.assertOps(r, "SUCCESS", "SUCCESS")
 
+    def test_setcred_delete_before_close_still_revokes(self):
+        """util-linux login calls pam_setcred(PAM_DELETE_CRED) and then pam_close_session:
+        the KS kept for `revoke` is ended once, by whichever comes first, and leaves the
+        environment."""
+        for order in (("setcred-delete", "close=IGNORE"), ("close", "setcred-delete")):
+            with self.subTest(order=order):
+                for f in ("count-get", "count-revoke", "stdin-revoke"):
+                    if os.path.exists(os.path.join(self.scratch, f)):
+                        os.unlink(os.path.join(self.scratch, f))
+                r = self.run_pam("auth_revoke", "setcred-establish", "open", "env", *order, "env")
+                self.assertEqual(self.runs(), 1, r.log[-3000:])
+                self.assertEqual(self.runs("revoke"), 1, r.log[-3000:])
+                self.assertEqual(self.scratch_file("stdin-revoke"),
+                                 f"shared=false\npassword={DEFAULT_KS}\n\n")
+                self.assertEqual(r.envs[0]["KALTURA_KS"], DEFAULT_KS)
+                self.assertNoKsInEnv(r.envs[1])
+                self.assertIn("KALTURA_KS revoked", r.log)
+
     def test_setcred_delete_forgets(self):
         r = self.run_pam("auth_ok", "setcred-establish", "setcred-delete", "setcred-establish")
         self.assertOps(r, "SUCCESS", "SUCCESS", "SUCCESS")
@@ -283,7 +314,8 @@ class ModuleTest(unittest.TestCase):
         self.assertOps(r, "SUCCESS", "SUCCESS")
         self.assertEqual(r.envs[0]["KALTURA_KS"], "djJ8cmV2b2tlLW1l=")
         self.assertEqual(self.runs("revoke"), 1)
-        self.assertEqual(self.scratch_file("stdin-revoke"), "password=djJ8cmV2b2tlLW1l=\n\n")
+        self.assertEqual(self.scratch_file("stdin-revoke"),
+                         "shared=false\npassword=djJ8cmV2b2tlLW1l=\n\n")
         self.assertEqual(self.scratch_file("argv-revoke").splitlines()[1:], ["revoke"])
         self.assertNotIn("cmV2b2tlLW1l", self.scratch_file("env-revoke"))
         self.assertNotIn("cmV2b2tlLW1l", r.log)
@@ -294,7 +326,29 @@ class ModuleTest(unittest.TestCase):
         r = self.run_pam("revoke_profile", "open", "close")
         self.assertOps(r, "SUCCESS", "SUCCESS")
         self.assertEqual(self.scratch_file("stdin-revoke"),
-                         f"profile=work\npassword={DEFAULT_KS}\n\n")
+                         f"profile=work\nshared=false\npassword={DEFAULT_KS}\n\n")
+
+    def test_failed_revoke_is_logged_as_a_failure(self):
+        """A revoke the helper reports as failed (e.g. the server no longer knows the KS) is a
+        failure of close_session, and never logged as revoked."""
+        with open(os.path.join(self.scratch, "revoke-exit"), "w") as f:
+            f.write("8")
+        r = self.run_pam("revoke", "open", "close=SESSION_ERR")
+        self.assertOps(r, "SUCCESS", "SESSION_ERR")
+        self.assertIn("helper revoke failed with exit status 8", r.log)
+        self.assertIn("helper: kaltura-credential: INVALID_KS", r.log)
+        self.assertNotIn("revoked", r.log)
+
+    def test_expired_ks_is_not_revoked(self):
+        """A KS past its expiry at logout is dead already: no helper run, no failure logged,
+        and out of the environment."""
+        with open(os.path.join(self.scratch, "expiry"), "w") as f:
+            f.write(str(int(time.time()) - 5))
+        r = self.run_pam("revoke", "open", "env", "close", "env")
+        self.assertOps(r, "SUCCESS", "SUCCESS")
+        self.assertIn("KALTURA_KS", r.envs[0])
+        self.assertEqual(self.runs("revoke"), 0)
+        self.assertNoKsInEnv(r.envs[1])
 
     def test_close_without_open(self):
         r = self.run_pam("revoke", "close=IGNORE")
@@ -317,6 +371,8 @@ class ModuleTest(unittest.TestCase):
                              ("bad_env_dash", "invalid env="),
                              ("bad_uid", "invalid minimum_uid="),
                              ("bad_flag_value", "revoke takes no value"),
+                             ("bad_min_lifetime", "invalid min_lifetime="),
+                             ("bad_min_lifetime_sign", "invalid min_lifetime="),
                              ("bad_missing_value", "timeout needs a value")]:
             with self.subTest(service=service):
                 r = self.run_pam(service, "open=SESSION_ERR", "env")
