@@ -1,4 +1,4 @@
-/* The helper's child process (see child.h). */
+/* The helper's process, forked by the supervisor (see child.h). */
 #include "child.h"
 
 #include <errno.h>
