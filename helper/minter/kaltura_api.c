@@ -127,8 +127,12 @@ struct kc_api *kc_api_new(const struct kc_profile *p, GError **error)
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-    if (p->ca_file)
+    if (p->ca_file) {
+        /* Instead of the system store, all of it: Debian's libcurl also has a compiled-in
+         * CAPATH (/etc/ssl/certs), which CAINFO alone leaves in force. */
         curl_easy_setopt(c, CURLOPT_CAINFO, p->ca_file);
+        curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+    }
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "kaltura-credential/" KC_VERSION);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, a->headers);
