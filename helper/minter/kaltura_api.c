@@ -11,6 +11,7 @@
 #include "diag.h"
 #include "kaltura_errors.h"
 #include "kc_config.h"
+#include "proxy.h"
 #include "secure_mem.h"
 #include "text.h"
 
@@ -132,6 +133,18 @@ struct kc_api *kc_api_new(const struct kc_profile *p, GError **error)
          * CAPATH (/etc/ssl/certs), which CAINFO alone leaves in force. */
         curl_easy_setopt(c, CURLOPT_CAINFO, p->ca_file);
         curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+    }
+    const char *proxy;
+    switch (kc_proxy_for(p, &proxy)) {
+    case KC_PROXY_NONE:
+        curl_easy_setopt(c, CURLOPT_PROXY, ""); /* "": no proxy, the environment's neither */
+        break;
+    case KC_PROXY_KEY:
+        curl_easy_setopt(c, CURLOPT_PROXY, proxy);
+        curl_easy_setopt(c, CURLOPT_NOPROXY, ""); /* set: no_proxy is not read */
+        break;
+    case KC_PROXY_FROM_ENV:
+        break;
     }
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "kaltura-credential/" KC_VERSION);

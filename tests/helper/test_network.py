@@ -6,7 +6,8 @@ import shutil
 import subprocess
 
 import taptest
-from kchelper import FRONTEND, HelperTest, create_token, emu_host, wrapped
+from kchelper import FRONTEND, HelperTest, create_token, emu, emu_host, stats, wrapped
+from recording_proxy import RecordingProxy
 
 GET = b"protocol=https\nhost=%s\n\n"
 SYSTEM_CERTS = "/etc/ssl/certs"  # Debian libcurl's compiled-in CAPATH (curl-config --configure)
@@ -75,6 +76,124 @@ class CaFile(HelperTest):
         """The server's CA is in ca_file only: trusted."""
         self.system_store(bundle=[os.environ["KC_EMU_OTHER_CA"]])
         self.assertKs(self.get_with_system_store(), self.tid)
+
+
+class Proxy(HelperTest):
+    """Which proxy a request goes through: a loopback plain-http server never through one (the
+    KS would reach the proxy in cleartext); else the profile's `proxy` key (`none`: no proxy)
+    over the environment (https_proxy, http_proxy, all_proxy, no_proxy, as libcurl reads them).
+    """
+    ENV_PROXIES = ("http_proxy", "https_proxy", "all_proxy", "HTTPS_PROXY", "ALL_PROXY")
+
+    @classmethod
+    def setUpClass(cls):
+        cls.https_port = int(os.environ["KC_EMU_URL"].rsplit(":", 1)[1])
+        cls.http_url = os.environ["KC_EMU_HTTP_URL"]
+        cls.proxy = RecordingProxy({cls.https_port, int(cls.http_url.rsplit(":", 1)[1])})
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proxy.close()
+
+    def setUp(self):
+        super().setUp()
+        self.tid, self.tok = create_token()
+
+    def login_and_get(self, url=None, env=None, login_extra=(), **keys):
+        """login --no-verify, the profile (with keys), one get with env; returns (get, tunnels,
+        plain requests the proxy saw, connections the emulator saw)."""
+        p = self.sb.login(self.tid, self.tok, url=url, ca=False if url else None,
+                          extra=["--no-verify", *login_extra])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.sb.write_config(self.sb.profile_config("default", self.tid, url=url,
+                                                    ca=False if url else None, **keys))
+        emu("reset-stats")
+        before = self.proxy.counts()
+        host = (url or os.environ["KC_EMU_URL"]).split("://", 1)[1]
+        proto = (url or "https").split(":", 1)[0]
+        g = self.sb.run("get", input=b"protocol=%s\nhost=%s\n\n" % (proto.encode(),
+                                                                      host.encode()), env=env)
+        after = self.proxy.counts()
+        return g, after[0] - before[0], after[1] - before[1], stats()["connections"]
+
+    def all_env_proxies(self, **more):
+        env = {k: self.proxy.url for k in self.ENV_PROXIES}
+        env.update(more)
+        return env
+
+    def test_loopback_http_is_never_proxied(self):
+        """Plain http to a loopback server: every proxy variable set, and a proxy key; the KS
+        goes straight to the server, never to the proxy."""
+        for keys in ({}, {"proxy": self.proxy.url}):
+            with self.subTest(keys=keys):
+                g, tunnels, plain, conns = self.login_and_get(
+                    url=self.http_url, env=self.all_env_proxies(), **keys)
+                self.assertEqual((tunnels, plain), (0, 0), f"proxied: {self.proxy.plain}")
+                self.assertEqual(g.returncode, 0, g.stderr)
+                self.assertGreaterEqual(conns, 1)
+
+    def test_https_proxy_from_the_environment(self):
+        """No proxy key: https_proxy is honoured (a CONNECT tunnel: the proxy sees only TLS),
+        also for a loopback https server; no_proxy too."""
+        g, tunnels, plain, conns = self.login_and_get(env={"https_proxy": self.proxy.url})
+        self.assertKs(g, self.tid)
+        self.assertEqual((tunnels >= 1, plain, conns), (True, 0, tunnels))
+        g, tunnels, plain, conns = self.login_and_get(
+            env={"https_proxy": self.proxy.url, "no_proxy": "localhost"})
+        self.assertKs(g, self.tid)
+        self.assertEqual((tunnels, plain), (0, 0))
+
+    def test_proxy_key(self):
+        """The proxy key sends the request through that proxy, with no variable set."""
+        g, tunnels, plain, conns = self.login_and_get(proxy=self.proxy.url)
+        self.assertKs(g, self.tid)
+        self.assertEqual(g.stderr, b"")
+        self.assertEqual((tunnels >= 1, plain, conns), (True, 0, tunnels))
+
+    def test_proxy_key_wins_over_the_environment(self):
+        """The key is the whole answer: another proxy in https_proxy, and a no_proxy naming
+        the server, do not change it."""
+        env = {"https_proxy": "http://127.0.0.1:9", "no_proxy": "localhost,127.0.0.1"}
+        g, tunnels, plain, conns = self.login_and_get(env=env, proxy=self.proxy.url)
+        self.assertKs(g, self.tid)
+        self.assertEqual((tunnels >= 1, plain, conns), (True, 0, tunnels))
+
+    def test_proxy_none(self):
+        """proxy = none: straight to the server, whatever the environment says."""
+        g, tunnels, plain, conns = self.login_and_get(env=self.all_env_proxies(), proxy="none")
+        self.assertKs(g, self.tid)
+        self.assertEqual((tunnels, plain), (0, 0))
+        self.assertGreaterEqual(conns, 1)
+
+    def test_login_proxy_option(self):
+        """login --proxy: its check goes through the proxy, and the key is written."""
+        before = self.proxy.counts()[0]
+        p = self.sb.login(self.tid, self.tok, extra=["--proxy", self.proxy.url])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertGreaterEqual(self.proxy.counts()[0] - before, 1)
+        with open(self.sb.config) as f:
+            self.assertIn(f"\nproxy={self.proxy.url}\n", f.read())
+
+    def test_bad_proxy_values(self):
+        """A value that is no proxy, or one with credentials (a secret in a config file), is
+        a configuration error naming the key; the password never shows."""
+        for value in ("ftp://proxy.example:21", "http://", "http://proxy.example:99999",
+                      "http://proxy.example/path", "http://proxy.example?q=1", "-",
+                      "http://user:hunter2@proxy.example:3128", "user@proxy.example"):
+            with self.subTest(value=value):
+                self.sb.write_config(self.sb.profile_config("default", self.tid, proxy=value))
+                p = self.sb.run("get", input=GET % emu_host().encode())
+                self.assertFails(p, 4, "proxy")
+                self.assertNotIn(b"hunter2", p.stderr)
+
+    def test_good_proxy_values(self):
+        """libcurl's syntax: a scheme it proxies through, or none (then http://)."""
+        for value in ("proxy.example:3128", "http://proxy.example", "https://proxy.example:443",
+                      "socks5h://127.0.0.1:1080", "socks4a://[::1]:1080", "NONE"):
+            with self.subTest(value=value):
+                self.sb.write_config(self.sb.profile_config("default", self.tid, proxy=value))
+                p = self.sb.run("status")
+                self.assertEqual((p.returncode, p.stderr), (0, b""), value)
 
 
 if __name__ == "__main__":

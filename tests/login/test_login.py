@@ -42,8 +42,6 @@ KNOWN_FAILING = {
         "issue 11 item 4: the helper's environment drops https_proxy",
     "test_proxy_from_pam_environment__HTTPS_PROXY":
         "issue 11 item 4: the helper's environment drops HTTPS_PROXY",
-    "test_proxy_config_key":
-        "issue 11 item 4: no `proxy` config key",
 }
 
 # The module's timeout in the tests where a login cannot get a KS (seconds).
