@@ -31,6 +31,10 @@ struct kc_api {
     bool resp_too_big;
     char errbuf[CURL_ERROR_SIZE];
     char last_code[64];
+    /* the last answer: its Date header (-1: none or unparsable) and when (our clock, µs) its
+     * request was sent and the answer was in */
+    long long date;
+    gint64 sent_us, received_us;
 };
 
 void kc_session_clear(struct kc_session *s)
@@ -224,6 +228,41 @@ static bool transport_error(struct kc_api *a, const char *what, CURLcode rc, GEr
     return false;
 }
 
+/* The answer's Date header as a Unix time, or -1. */
+static long long answer_date(struct kc_api *a)
+{
+#if LIBCURL_VERSION_NUM >= 0x075400 /* curl_easy_header: 7.84 */
+    struct curl_header *h = NULL;
+    /* CURLH_HEADER: the server's own headers, not a proxy's answer to CONNECT */
+    if (curl_easy_header(a->curl, "Date", 0, CURLH_HEADER, -1, &h) == CURLHE_OK && h->value) {
+        time_t t = curl_getdate(h->value, NULL);
+        return t > 0 ? (long long)t : -1;
+    }
+#else
+    (void)a;
+#endif
+    return -1;
+}
+
+long long kc_api_clock_skew(long long date, gint64 sent_us, gint64 received_us, long long expiry,
+                            long long max_lifetime)
+{
+    if (date < 0)
+        return 0;
+    /* The server wrote Date (whole seconds, truncated) between our sending and our receiving:
+     * its clock minus ours lies in [lo, hi) (µs). */
+    long long lo = date * G_USEC_PER_SEC - received_us;
+    long long hi = (date + 1) * G_USEC_PER_SEC - sent_us;
+    if (lo <= 0 && hi >= 0)
+        return 0; /* the clocks agree as far as Date can tell */
+    /* A server never grants more than was asked (doc/kaltura-api.md §2 step 5): a Date that
+     * would make this KS live longer is not the clock its expiry came from. */
+    if (expiry > 0 && expiry - date > max_lifetime + 2)
+        return 0;
+    /* hi, rounded up: the KS is believed to end at most 1 s + a round trip early, never late */
+    return hi > 0 ? (hi + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC : hi / G_USEC_PER_SEC;
+}
+
 static bool retryable(CURLcode rc, long status)
 {
     if (rc == CURLE_OK)
@@ -261,7 +300,9 @@ static bool perform(struct kc_api *a, const char *service, const char *action,
         a->errbuf[0] = '\0';
         curl_easy_setopt(a->curl, CURLOPT_TIMEOUT_MS, left);
         curl_easy_setopt(a->curl, CURLOPT_CONNECTTIMEOUT_MS, left);
+        a->sent_us = g_get_real_time();
         CURLcode rc = curl_easy_perform(a->curl);
+        a->received_us = g_get_real_time();
         long status = 0;
         curl_easy_getinfo(a->curl, CURLINFO_RESPONSE_CODE, &status);
         bool cancelled = a->cancelled && a->cancelled(a->cancel_ctx);
@@ -303,11 +344,15 @@ static bool perform(struct kc_api *a, const char *service, const char *action,
                         what, a->service_url, safe);
             return false;
         }
+        a->date = answer_date(a);
         return true;
     }
 }
 
 /* ---- JSON ---- */
+
+#define KS_EXPIRED                                                                                 \
+    "the new KS has already expired (check the clocks of this machine and the server)"
 
 static bool bad_answer(GError **error, const char *what, const char *why)
 {
@@ -414,8 +459,7 @@ bool kc_api_parse(const char *body, size_t len, enum kc_api_answer kind, const c
         if (!json_int(json_object_get_member(o, "expiry"), &expiry))
             return bad_answer(error, what, "no usable expiry in the answer");
         if (expiry <= now)
-            return bad_answer(error, what,
-                              "the new KS has already expired (check this machine's clock)");
+            return bad_answer(error, what, KS_EXPIRED);
     }
     char *user = NULL;
     JsonNode *u = json_object_get_member(o, "userId");
@@ -438,17 +482,40 @@ bool kc_api_parse(const char *body, size_t len, enum kc_api_answer kind, const c
 
 /* ---- calls ---- */
 
+/* Parses the answer with the server's clock, and moves its expiry onto ours (README "Security
+ * model": expiry = local now + (expiry - server now)). max_lifetime: the most the server may
+ * have granted (kc_api_clock_skew). */
+static bool parse_answer(struct kc_api *a, enum kc_api_answer kind, const char *what,
+                         const char *const *redact, long long max_lifetime, struct kc_session *out,
+                         GError **error)
+{
+    /* G_MININT64: the expiry is checked below, once the server's clock is known */
+    if (!kc_api_parse(a->resp, a->resp_len, kind, what, redact, G_MININT64, out, a->last_code,
+                      sizeof a->last_code, error))
+        return false;
+    if (kind != KC_ANSWER_SESSION_INFO)
+        return true;
+    long long skew =
+        kc_api_clock_skew(a->date, a->sent_us, a->received_us, out->expiry, max_lifetime);
+    if (out->expiry <= (long long)time(NULL) + skew) {
+        kc_session_clear(out);
+        return bad_answer(error, what, KS_EXPIRED);
+    }
+    out->expiry -= skew;
+    return true;
+}
+
 static bool call(struct kc_api *a, const char *service, const char *action, struct kc_buf *body,
-                 enum kc_api_answer kind, const char *const *redact, struct kc_session *out,
-                 GError **error)
+                 enum kc_api_answer kind, const char *const *redact, long long max_lifetime,
+                 struct kc_session *out, GError **error)
 {
     g_autofree char *what = g_strdup_printf("%s.%s", service, action);
     a->last_code[0] = '\0';
+    a->date = -1;
     form_add(a, body, "format", "1");
     form_add(a, body, "clientTag", CLIENT_TAG);
     bool ok = perform(a, service, action, body, what, error) &&
-              kc_api_parse(a->resp, a->resp_len, kind, what, redact, (long long)time(NULL), out,
-                           a->last_code, sizeof a->last_code, error);
+              parse_answer(a, kind, what, redact, max_lifetime, out, error);
     resp_wipe(a);
     kc_buf_free(body);
     return ok;
@@ -462,7 +529,7 @@ bool kc_api_start_widget_session(struct kc_api *a, const char *partner_id, long 
     g_autofree char *exp = g_strdup_printf("%lld", expiry);
     form_add(a, &b, "widgetId", widget);
     form_add(a, &b, "expiry", exp);
-    return call(a, "session", "startWidgetSession", &b, KC_ANSWER_WIDGET, NULL, out, error);
+    return call(a, "session", "startWidgetSession", &b, KC_ANSWER_WIDGET, NULL, 0, out, error);
 }
 
 bool kc_api_start_app_session(struct kc_api *a, const struct kc_app_session_req *r,
@@ -487,7 +554,9 @@ bool kc_api_start_app_session(struct kc_api *a, const struct kc_app_session_req 
     if (r->privileges)
         form_add(a, &b, "sessionPrivileges", r->privileges);
     const char *redact[] = {r->widget_ks, r->token_hash, NULL};
-    return call(a, "appToken", "startSession", &b, KC_ANSWER_SESSION_INFO, redact, out, error);
+    long long most = r->expiry > 0 ? r->expiry : KC_API_MAX_LIFETIME;
+    return call(a, "appToken", "startSession", &b, KC_ANSWER_SESSION_INFO, redact, most, out,
+                error);
 }
 
 bool kc_api_end_session(struct kc_api *a, const char *ks, GError **error)
@@ -496,5 +565,5 @@ bool kc_api_end_session(struct kc_api *a, const char *ks, GError **error)
     struct kc_session none = {0};
     form_add(a, &b, "ks", ks);
     const char *redact[] = {ks, NULL};
-    return call(a, "session", "end", &b, KC_ANSWER_ANY, redact, &none, error);
+    return call(a, "session", "end", &b, KC_ANSWER_ANY, redact, 0, &none, error);
 }

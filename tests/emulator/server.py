@@ -153,6 +153,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         as a real server's Date comes from the same clock as its KSs' valid_until."""
         if timestamp is None:
             timestamp = time.time() + int(self.emu.state.clock_offset)
+            if self.date_fault == "date_stale":
+                timestamp -= 86400
         return super().date_time_string(timestamp)
 
     def send_header(self, keyword, value):

@@ -45,6 +45,9 @@ class Faults(emutest.EmuTestCase):
         self.fault("date_garbage", count=1)
         status, headers, _ = self.widget_call()
         self.assertEqual((status, headers["date"]), (200, "yesterday, around noon"))
+        self.fault("date_stale", count=1)
+        date = email.utils.parsedate_to_datetime(self.widget_call()[1]["date"]).timestamp()
+        self.assertAlmostEqual(date, time.time() - 86400, delta=3)
         self.assertIsNotNone(email.utils.parsedate_to_datetime(self.widget_call()[1]["date"]))
 
     def test_redirect(self):

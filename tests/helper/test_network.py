@@ -4,9 +4,11 @@ libsecret's file backend; the emulator of with-emulator.sh."""
 import os
 import shutil
 import subprocess
+import time
 
 import taptest
-from kchelper import FRONTEND, HelperTest, create_token, emu, emu_host, stats, wrapped
+from kchelper import (FRONTEND, HelperTest, create_token, emu, emu_host, parse_output, stats,
+                      validate, wrapped)
 from recording_proxy import RecordingProxy
 
 GET = b"protocol=https\nhost=%s\n\n"
@@ -194,6 +196,78 @@ class Proxy(HelperTest):
                 self.sb.write_config(self.sb.profile_config("default", self.tid, proxy=value))
                 p = self.sb.run("status")
                 self.assertEqual((p.returncode, p.stderr), (0, b""), value)
+
+
+class Clock(HelperTest):
+    """The server's clock decides when a KS dies; ours may be off by more than a KS lives. The
+    KS's expiry is kept on our clock: local now + (expiry - server now), the server's now from
+    the answer's Date header. The emulator's clock-offset moves its KS times and its Date."""
+    LIFETIME = 600  # the token's sessionDuration: each KS lives 10 minutes
+
+    def setUp(self):
+        super().setUp()
+        self.tid, self.tok = create_token(duration=self.LIFETIME)
+        p = self.sb.login(self.tid, self.tok, extra=["--no-verify"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+    def get(self):
+        return self.sb.run("get", input=GET % emu_host().encode())
+
+    def assert_local_expiry(self, p, before, after):
+        """A KS the server accepts, whose password_expiry_utc is LIFETIME after the request
+        on our clock (early by at most the Date header's second and the round trip)."""
+        msg = f"rc={p.returncode} stdout={p.stdout!r} stderr={p.stderr!r}"
+        self.assertEqual(p.returncode, 0, msg)
+        d = dict(parse_output(p.stdout))
+        ok, info = validate(d["password"])
+        self.assertTrue(ok, info)
+        expiry = int(d["password_expiry_utc"])
+        self.assertGreaterEqual(expiry, int(before) + self.LIFETIME - 2, msg)
+        self.assertLessEqual(expiry, int(after) + self.LIFETIME + 1, msg)
+        return d
+
+    def test_server_clock_behind_ours(self):
+        """Our clock an hour ahead of the server's (more than a KS lives): the KS is new, not
+        "already expired", and a second get is served from the cache."""
+        emu("clock-offset", -3600)
+        t0 = time.time()
+        first = self.assert_local_expiry(self.get(), t0, time.time())
+        emu("reset-stats")
+        p = self.get()
+        self.assertEqual(dict(parse_output(p.stdout))["password"], first["password"])
+        self.assertEqual(stats()["total"], 0, "not served from the cache")
+
+    def test_server_clock_ahead_of_ours(self):
+        """Our clock an hour behind: the KS's expiry on our clock is 10 minutes away, not 70
+        (the cache would serve it for an hour after the server ended it)."""
+        emu("clock-offset", 3600)
+        t0 = time.time()
+        self.assert_local_expiry(self.get(), t0, time.time())
+
+    def test_clocks_agree(self):
+        """Agreeing clocks: password_expiry_utc is the server's expiry exactly."""
+        self.assertKs(self.get(), self.tid)
+
+    def test_no_usable_date_header(self):
+        """Without a Date header, or with one that does not parse, our clock is all there is:
+        agreeing clocks work as ever, and a KS that is expired on our clock is refused."""
+        for mode in ("date_none", "date_garbage"):
+            with self.subTest(mode=mode):
+                emu("clock-offset", 0)
+                self.sb.run("erase", input=b"\n")
+                emu("fault", mode, "--action", "appToken.startSession")
+                self.assertKs(self.get(), self.tid)
+                self.sb.run("erase", input=b"\n")
+                emu("clock-offset", -3600)
+                self.assertFails(self.get(), 10, "expired")
+                emu("fault", "none")
+
+    def test_date_from_another_clock_is_ignored(self):
+        """A Date a day behind the KS's own times would make a KS asked for 300 s live a day:
+        not the clock the expiry came from, so ours is used (the clocks agree here)."""
+        self.sb.write_config(self.sb.profile_config("default", self.tid, expiry=300))
+        emu("fault", "date_stale", "--action", "appToken.startSession")
+        self.assertKs(self.get(), self.tid)
 
 
 if __name__ == "__main__":
