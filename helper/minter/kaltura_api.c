@@ -12,11 +12,11 @@
 #include "kaltura_errors.h"
 #include "kc_config.h"
 #include "proxy.h"
+#include "retry.h"
 #include "secure_mem.h"
 #include "text.h"
 
-#define CLIENT_TAG  "kaltura-credential:" KC_VERSION
-#define MAX_RETRIES 2 /* after the first attempt, for 5xx and dropped connections */
+#define CLIENT_TAG "kaltura-credential:" KC_VERSION
 
 struct kc_api {
     CURL *curl;
@@ -263,12 +263,17 @@ long long kc_api_clock_skew(long long date, gint64 sent_us, gint64 received_us, 
     return hi > 0 ? (hi + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC : hi / G_USEC_PER_SEC;
 }
 
-static bool retryable(CURLcode rc, long status)
+static bool is_cancelled(const struct kc_api *a)
 {
-    if (rc == CURLE_OK)
-        return status >= 500 && status <= 599;
-    return rc == CURLE_COULDNT_CONNECT || rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR ||
-           rc == CURLE_SEND_ERROR || rc == CURLE_PARTIAL_FILE;
+    return a->cancelled && a->cancelled(a->cancel_ctx);
+}
+
+/* Sleeps ms, or less when the call is cancelled meanwhile. */
+static void pause_before_retry(const struct kc_api *a, long ms)
+{
+    gint64 end = g_get_monotonic_time() + ms * 1000;
+    for (gint64 left; !is_cancelled(a) && (left = end - g_get_monotonic_time()) > 0;)
+        g_usleep((gulong)MIN(left, 50 * 1000));
 }
 
 /* A server-supplied string fit for a message: at most max bytes, anything but printable ASCII
@@ -291,25 +296,31 @@ static bool perform(struct kc_api *a, const char *service, const char *action,
     curl_easy_setopt(a->curl, CURLOPT_URL, url);
     curl_easy_setopt(a->curl, CURLOPT_POSTFIELDS, body->p);
     curl_easy_setopt(a->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->len);
-    long backoff_ms = 200;
-    for (int attempt = 0;; attempt++) {
+    bool fresh = false;
+    for (int attempt = 0, few = 0;; attempt++) {
         long left = remaining_ms(a);
         if (left <= 0)
             return timed_out(a, what, error);
+        long bound = MIN(left, kc_retry_attempt_ms(a->timeout, attempt));
         resp_wipe(a);
         a->errbuf[0] = '\0';
-        curl_easy_setopt(a->curl, CURLOPT_TIMEOUT_MS, left);
-        curl_easy_setopt(a->curl, CURLOPT_CONNECTTIMEOUT_MS, left);
+        curl_easy_setopt(a->curl, CURLOPT_TIMEOUT_MS, bound);
+        curl_easy_setopt(a->curl, CURLOPT_CONNECTTIMEOUT_MS, bound);
+        curl_easy_setopt(a->curl, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
         a->sent_us = g_get_real_time();
         CURLcode rc = curl_easy_perform(a->curl);
         a->received_us = g_get_real_time();
         long status = 0;
         curl_easy_getinfo(a->curl, CURLINFO_RESPONSE_CODE, &status);
-        bool cancelled = a->cancelled && a->cancelled(a->cancel_ctx);
-        if (attempt < MAX_RETRIES && !cancelled && retryable(rc, status) &&
-            remaining_ms(a) > backoff_ms + 100) {
-            g_usleep((gulong)backoff_ms * 1000);
-            backoff_ms *= 2;
+        enum kc_retry retry = is_cancelled(a) ? KC_RETRY_NO : kc_retry_kind(rc, status);
+        if (retry == KC_RETRY_FEW && ++few > KC_RETRY_FEW_MAX)
+            retry = KC_RETRY_NO;
+        /* jittered down by up to a half: callers that failed together do not return together */
+        long backoff = kc_retry_backoff_ms(attempt + 1);
+        backoff -= g_random_int_range(0, (gint32)(backoff / 2) + 1);
+        if (retry != KC_RETRY_NO && remaining_ms(a) > backoff + 100) {
+            pause_before_retry(a, backoff);
+            fresh = rc != CURLE_OK; /* a hung or dropped connection: not that one again */
             continue;
         }
         if (rc != CURLE_OK)
