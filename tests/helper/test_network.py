@@ -270,5 +270,57 @@ class Clock(HelperTest):
         self.assertKs(self.get(), self.tid)
 
 
+class NoKeyringNoNetwork(HelperTest):
+    """When the keyring can tell at once that there is no token (no session bus, no Secret
+    Service on it, no item for the profile), the server is not contacted at all: the widget
+    session's request, which overlaps a keyring lookup in flight, must not start before the
+    keyring has said there is something to look up (issue 11 item 3). A few cold gets each:
+    whether a request started before the answer gets out first is a race."""
+    ROUNDS = 5
+
+    def setUp(self):
+        super().setUp()
+        self.tid, self.tok = create_token()
+        self.sb.write_config(self.sb.profile_config("default", self.tid))
+        self.bus = None
+
+    def tearDown(self):
+        if self.bus is not None:
+            self.bus.kill()
+            self.bus.wait()
+        super().tearDown()
+
+    def check(self, env, code, word):
+        for _ in range(self.ROUNDS):
+            shutil.rmtree(os.path.join(self.sb.run_dir, "kaltura-credential"), ignore_errors=True)
+            emu("reset-stats")
+            self.assertFails(self.sb.run("get", input=GET % emu_host().encode(), env=env), code,
+                             word)
+            s = stats()
+            self.assertEqual((s["connections"], s["total"]), (0, 0),
+                             f"the server was contacted without a token: {s}")
+
+    def without_file_backend(self, **more):
+        env = {k: v for k, v in self.sb.env.items() if not k.startswith("SECRET_")}
+        env.update(more)
+        self.sb.env = env
+        return env
+
+    def test_no_session_bus(self):
+        bus = "unix:path=" + os.path.join(self.sb.dir, "no-bus-here")
+        self.check(self.without_file_backend(DBUS_SESSION_BUS_ADDRESS=bus), 7, "Secret Service")
+
+    def test_no_secret_service_on_the_bus(self):
+        conf = os.path.join(os.environ["KC_SOURCE_ROOT"], "tests", "lib", "private-bus.conf")
+        self.bus = subprocess.Popen(["dbus-daemon", f"--config-file={conf}", "--nofork",
+                                     "--print-address=1"], stdout=subprocess.PIPE, text=True)
+        address = self.bus.stdout.readline().strip()
+        self.check(self.without_file_backend(DBUS_SESSION_BUS_ADDRESS=address), 7,
+                   "Secret Service")
+
+    def test_no_token_stored(self):
+        self.check({}, 6, "login")
+
+
 if __name__ == "__main__":
     taptest.main()

@@ -32,12 +32,6 @@ KNOWN_FAILING = {
         "issue 11 item 1: session.end answering INVALID_KS is logged as 'revoked'",
     "test_login_ks_is_fresher_than_min_lifetime":
         "issue 11 item 1: a login takes a cached KS with only min_lifetime left",
-    "test_no_network_without_keyring__stopped_keyring":
-        "issue 11 item 3: widget-session request sent before the keyring says there is none",
-    "test_no_network_without_keyring__stopped_bus":
-        "issue 11 item 3: widget-session request sent before the keyring says there is none",
-    "test_no_network_without_keyring__no_token_stored":
-        "issue 11 item 3: widget-session request sent before the keyring says there is none",
     "test_proxy_from_pam_environment__https_proxy":
         "issue 11 item 4: the helper's environment drops https_proxy",
     "test_proxy_from_pam_environment__HTTPS_PROXY":
