@@ -18,7 +18,7 @@ import taptest
 
 COMPLETION = os.path.abspath(sys.argv[1])
 COMMANDS = ["capability", "erase", "get", "ks", "login", "logout", "revoke", "status", "store"]
-GLOBAL_OPTS = ["--config", "--help", "--profile", "--version"]
+GLOBAL_OPTS = ["--config", "--help", "--profile", "--version", "-h"]
 LOGIN_OPTS = ["--app-token-id", "--ca-file", "--expiry", "--hash", "--no-verify",
               "--partner-id", "--privileges", "--proxy", "--service-url", "--session-type",
               "--user-id"]
