@@ -178,6 +178,12 @@ static int cache_or_minter(const struct opts *o, const struct kc_command *c, cha
         diag_error("bad credential request on standard input: %s", why);
         return KC_EXIT_INPUT;
     }
+    if (kc_request_lacks_host(req.protocol, req.host)) { /* nobody's KS: see protocol.h */
+        kc_request_clear(&req);
+        secure_wipe(raw, raw_len);
+        free(raw);
+        return KC_EXIT_OK;
+    }
     int rc = try_cache(o, &req, c->answer, &lead_fd);
     kc_request_clear(&req);
     if (rc >= 0) {

@@ -139,10 +139,10 @@ int main(int argc, char **argv)
     tap_ok(run("", ARGS("--profile", "x")) == 2 && out[0] == '\0' && strstr(err, "usage"),
            "no command: usage, exit 2");
     tap_ok(run("", ARGS("--config")) == 2, "--config without a value: exit 2");
-    tap_ok(run("host=a", ARGS("get")) == 3 && out[0] == '\0' &&
+    tap_ok(run("protocol=https\nhost=a\nx", ARGS("get")) == 3 && out[0] == '\0' &&
                strncmp(err, "kaltura-credential: ", 20) == 0 &&
                strchr(err, '\n') == err + strlen(err) - 1,
-           "truncated request: exit 3, one stderr line, no stdout");
+           "final line without '=' nor newline: exit 3, one stderr line, no stdout");
     tap_ok(run("noequals\n", ARGS("get")) == 3 && out[0] == '\0', "line without '=': exit 3");
 
     struct kc_cache *c = kc_cache_open(true);
@@ -177,6 +177,13 @@ int main(int argc, char **argv)
            "ks: bare KS, --config=/--profile= forms");
     tap_ok(run("protocol=https\nhost=other\n\n", ARGS(opt, "get")) != 0 || !strstr(out, "djJ8"),
            "other host: not served from the cache");
+    /* protocol without host (CVE-2020-11008's request shape): never answered, not even from
+     * an alias an older version may have recorded for it. */
+    struct kc_request bare = {.protocol = (char *)"https"};
+    struct kc_request_ident bare_id = {.paths = &paths, .req = &bare};
+    TAP_CHECK(kc_cache_put_request(c, &bare_id, &p, 300) == 0);
+    tap_ok(run("protocol=https\n\n", ARGS("get")) == 0 && out[0] == '\0' && err[0] == '\0',
+           "protocol without host: nothing, exit 0, even with a cached alias");
     /* A cache entry whose KS holds a '\r': nothing on stdout (no partial answer), at most one
      * line on stderr, and never the stale errno of an earlier call. The entry is corrupt: a
      * miss, so the minter answers (here: the config's only profile does not serve this host). */
