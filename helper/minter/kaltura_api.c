@@ -21,6 +21,7 @@ struct kc_api {
     CURL *curl;
     struct curl_slist *headers;
     char *service_url;
+    char *partner_id; /* every KS answered must be this partner's */
     int timeout;
     gint64 deadline; /* g_get_monotonic_time() units */
     bool (*cancelled)(void *ctx);
@@ -107,6 +108,7 @@ struct kc_api *kc_api_new(const struct kc_profile *p, GError **error)
         return NULL;
     }
     a->service_url = g_strdup(p->service_url);
+    a->partner_id = g_strdup(p->partner_id);
     a->timeout = (int)p->timeout; /* at most 600 (config_keys.c) */
     a->deadline = g_get_monotonic_time() + (gint64)p->timeout * G_USEC_PER_SEC;
     a->resp = g_malloc0(KC_API_MAX_RESPONSE + 1);
@@ -150,6 +152,7 @@ void kc_api_free(struct kc_api *a)
     resp_wipe(a);
     g_free(a->resp);
     g_free(a->service_url);
+    g_free(a->partner_id);
     g_free(a);
 }
 
@@ -358,8 +361,8 @@ static bool parse_exception(JsonObject *o, const char *what, const char *const *
 }
 
 bool kc_api_parse(const char *body, size_t len, enum kc_api_answer kind, const char *what,
-                  const char *const *redact, long long now, struct kc_session *out, char *code,
-                  size_t code_size, GError **error)
+                  const char *const *redact, long long now, const char *partner_id,
+                  struct kc_session *out, char *code, size_t code_size, GError **error)
 {
     if (code && code_size)
         code[0] = '\0';
@@ -389,9 +392,15 @@ bool kc_api_parse(const char *body, size_t len, enum kc_api_answer kind, const c
         json_node_get_value_type(ks) != G_TYPE_STRING)
         return bad_answer(error, what, "no ks in the answer");
     const char *ks_str = json_node_get_string(ks);
-    if (!kc_text_ok(ks_str, KC_ANSWER_MAX_KS, KC_TEXT_NONEMPTY | KC_TEXT_NO_SPACE))
+    if (!kc_text_ok(ks_str, KC_ANSWER_MAX_KS, KC_TEXT_NONEMPTY | KC_TEXT_NO_SPACE | KC_TEXT_ASCII))
         return bad_answer(error, what,
-                          "the KS is empty, too long, or contains a newline or control character");
+                          "the KS is empty, too long, or contains a newline, a control or a "
+                          "non-ASCII character");
+    if (!partner_id || !kc_ks_well_formed(ks_str, strlen(ks_str), partner_id)) {
+        g_autofree char *why = g_strdup_printf("the KS is not a well-formed KS of partner %s",
+                                               partner_id ? partner_id : "(none)");
+        return bad_answer(error, what, why);
+    }
     long long expiry = 0;
     if (kind == KC_ANSWER_SESSION_INFO) {
         if (!json_int(json_object_get_member(o, "expiry"), &expiry))
@@ -405,8 +414,10 @@ bool kc_api_parse(const char *body, size_t len, enum kc_api_answer kind, const c
     long long uid_num;
     if (u && JSON_NODE_TYPE(u) == JSON_NODE_VALUE && json_node_get_value_type(u) == G_TYPE_STRING) {
         const char *s = json_node_get_string(u);
-        if (*s && !kc_text_ok(s, KC_ANSWER_MAX_USERNAME, KC_TEXT_ANY))
-            return bad_answer(error, what, "the user id contains a newline or is too long");
+        if (*s && !kc_text_ok(s, KC_ANSWER_MAX_USERNAME, KC_TEXT_ASCII))
+            return bad_answer(error, what,
+                              "the user id is not printable ASCII (a newline, a control or a "
+                              "non-ASCII character) or is too long");
         user = g_strdup(s);
     } else if (u && json_int(u, &uid_num)) {
         user = g_strdup_printf("%lld", uid_num);
@@ -430,8 +441,8 @@ static bool call(struct kc_api *a, const char *service, const char *action, stru
     form_add(a, body, "format", "1");
     form_add(a, body, "clientTag", CLIENT_TAG);
     bool ok = perform(a, service, action, body, what, error) &&
-              kc_api_parse(a->resp, a->resp_len, kind, what, redact, (long long)time(NULL), out,
-                           a->last_code, sizeof a->last_code, error);
+              kc_api_parse(a->resp, a->resp_len, kind, what, redact, (long long)time(NULL),
+                           a->partner_id, out, a->last_code, sizeof a->last_code, error);
     resp_wipe(a);
     kc_buf_free(body);
     return ok;

@@ -10,17 +10,23 @@ import threading
 # Transport-level: decided before the API call runs (the call does not run).
 PRE_MODES = ("http500", "http503", "reset", "hang", "redirect")
 # Result-level: the call runs, then the result object is altered before serialization.
-RESULT_MODES = ("ks_newline", "ks_nul", "ks_huge", "expiry_past", "numeric_strings")
+RESULT_MODES = ("ks_newline", "ks_nul", "ks_huge", "ks_u2028", "ks_u0085", "ks_foreign",
+                "user_u2028", "expiry_past", "numeric_strings")
 # Body-level: the call runs and is serialized, then the HTTP answer is altered.
 BODY_MODES = ("slow_drip", "garbage", "oversized", "truncated_json", "wrong_content_type")
 MODES = PRE_MODES + RESULT_MODES + BODY_MODES
 
 # With no --action, KS-shaped faults target the app-token session (README: "startSession KS").
 DEFAULT_ACTION = {m: "apptoken.startsession" for m in ("ks_newline", "ks_nul", "ks_huge",
-                                                       "expiry_past")}
+                                                       "ks_u2028", "ks_u0085", "ks_foreign",
+                                                       "user_u2028", "expiry_past")}
 
 OVERSIZED_BYTES = 16 * 1024 * 1024
 HUGE_KS_BYTES = 1024 * 1024
+# Characters Unicode line splitters (Python's str.splitlines) break lines at; not ASCII.
+UNICODE_BREAKS = {"ks_u2028": "\u2028", "ks_u0085": "\u0085"}
+USER_U2028 = "kc-user\u2028password=kc-injected"
+
 
 
 class FaultRules:
@@ -62,15 +68,20 @@ class FaultRules:
             return [{"mode": m, "count": c, "action": a} for a, (m, c) in self._rules.items()]
 
 
-def mangle_result(mode, result, now):
-    """RESULT_MODES: alter a successful result (dict or KS string)."""
+def mangle_result(mode, result, now, foreign_ks=None):
+    """RESULT_MODES: alter a successful result (dict or KS string). foreign_ks(ks): for
+    ks_foreign, a well-formed, validly signed KS of another partner with ks's fields."""
     def bad_ks(ks):
         if mode == "ks_newline":
             return ks[:len(ks) // 2] + "\n" + ks[len(ks) // 2:]
         if mode == "ks_nul":
             return ks[:len(ks) // 2] + "\0" + ks[len(ks) // 2:]
+        if mode in UNICODE_BREAKS:
+            return ks[:len(ks) // 2] + UNICODE_BREAKS[mode] + ks[len(ks) // 2:]
         if mode == "ks_huge":
             return ks + "A" * (HUGE_KS_BYTES - len(ks))
+        if mode == "ks_foreign" and foreign_ks:
+            return foreign_ks(ks)
         return ks
 
     if isinstance(result, str):
@@ -80,6 +91,8 @@ def mangle_result(mode, result, now):
     result = dict(result)
     if "ks" in result and isinstance(result["ks"], str):
         result["ks"] = bad_ks(result["ks"])
+    if mode == "user_u2028":
+        result["userId"] = USER_U2028
     if mode == "expiry_past" and "expiry" in result:
         result["expiry"] = now - 3600
     if mode == "numeric_strings":  # §3 [uncertain]: PHP may emit numbers as strings

@@ -253,7 +253,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 raise fmt
             result = api.dispatch(emu.state, params)
             if fault in faultmod.RESULT_MODES:
-                result = faultmod.mangle_result(fault, result, emu.state.now())
+                result = faultmod.mangle_result(fault, result, emu.state.now(),
+                                                emu.state.foreign_ks)
         except wire.KalturaAPIException as exc:
             result = exc
             extra.update(exc.headers)

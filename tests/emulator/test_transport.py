@@ -133,6 +133,31 @@ class Faults(emutest.EmuTestCase):
         self.fault("ks_newline", count=1, action="session.startWidgetSession")
         self.assertIn("\n", self.widget())
 
+    def test_unicode_line_breaks(self):
+        """ks_u2028 / ks_u0085 / user_u2028: a character that Python's str.splitlines() (not
+        git) breaks lines at, inside the startSession answer's ks or userId."""
+        for mode, ch in (("ks_u2028", "\u2028"), ("ks_u0085", "\u0085")):
+            with self.subTest(mode=mode):
+                self.fault(mode, count=1)
+                ks = self.start()["ks"]
+                self.assertIn(ch, ks)
+                self.assertEqual(len(ks.splitlines()), 2)
+                self.assertNotIn(ch, self.start()["ks"])
+        self.fault("user_u2028", count=1)
+        user = self.start()["userId"]
+        self.assertEqual(user.splitlines(), ["kc-user", "password=kc-injected"])
+
+    def test_ks_foreign(self):
+        """ks_foreign: a KS the emulator itself accepts, of another partner than asked for."""
+        self.fault("ks_foreign", count=1)
+        out = self.start()
+        self.assertEqual(out["partnerId"], 12345)
+        v = self.emu.control("validate", ks=out["ks"])
+        self.assertTrue(v["valid"], v)
+        self.assertEqual(v["partnerId"], 54321)
+        v = self.emu.control("validate", ks=self.start()["ks"])
+        self.assertEqual(v["partnerId"], 12345)
+
     def test_expiry_past(self):
         self.fault("expiry_past", count=1)
         self.assertLess(self.start()["expiry"], time.time())

@@ -27,8 +27,16 @@ CASES = {
     "ks_newline": (10, ["KS"], 1),
     "ks_nul": (10, ["NUL"], 1),
     "ks_huge": (10, ["64 KiB"], 1),
+    "ks_u2028": (10, ["KS"], 1),
+    "ks_u0085": (10, ["KS"], 1),
+    "ks_foreign": (10, ["partner"], 1),
+    "user_u2028": (10, ["user id"], 1),
     "expiry_past": (10, ["expired"], 1),
     "redirect": (9, ["redirect", "127.0.0.2"], 1),
+}
+# mode -> what the stderr line must not show
+NOT_SHOWN = {
+    "user_u2028": ["kc-user", "kc-injected"],
 }
 
 
@@ -77,6 +85,8 @@ class Faults(HelperTest):
         took = time.monotonic() - t
         emu("fault", "none")
         self.assertFails(p, code, *words)
+        for w in NOT_SHOWN.get(mode, []):
+            self.assertNotIn(w.encode(), p.stderr, f"{mode}: {p.stderr!r}")
         self.assertLess(took, scaled(TIMEOUT + 1), f"{mode}: took {took:.2f} s")
         n = stats()["requests"].get("apptoken.startsession", 0)
         self.assertEqual(n, requests, f"{mode}: appToken.startSession requests")
