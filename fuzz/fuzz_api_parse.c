@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "contract.h"
+#include "json_depth.h"
 #include "kaltura_api.h"
 
 #define NOW     1700000000LL
@@ -49,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bool ok = kc_api_parse(body, len, kind, "appToken.startSession", redact, NOW, PARTNER, &s, code,
                            sizeof code, &error);
     if (ok) {
-        if (error != NULL || code[0] != '\0')
+        if (error != NULL || code[0] != '\0' || !kc_json_depth_ok(body, len, KC_JSON_MAX_OPENERS))
             abort();
         if (kind != KC_ANSWER_ANY) {
             size_t n = s.ks ? strlen(s.ks) : 0;

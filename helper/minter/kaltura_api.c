@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "contract.h"
 #include "diag.h"
+#include "json_depth.h"
 #include "kaltura_errors.h"
 #include "kc_config.h"
 #include "secure_mem.h"
@@ -373,6 +374,12 @@ bool kc_api_parse(const char *body, size_t len, enum kc_api_answer kind, const c
         return bad_answer(error, what, "a NUL character in the answer");
     if (!g_utf8_validate(body, (gssize)len, NULL))
         return bad_answer(error, what, "the answer is not UTF-8 text");
+    if (!kc_json_depth_ok(body, len, KC_JSON_MAX_OPENERS)) {
+        g_autofree char *why =
+            g_strdup_printf("the answer is nested too deep to parse (more than %d '[' or '{')",
+                            KC_JSON_MAX_OPENERS);
+        return bad_answer(error, what, why);
+    }
     g_autoptr(JsonParser) parser = json_parser_new();
     if (!json_parser_load_from_data(parser, body, (gssize)len, NULL))
         return bad_answer(error, what, "not JSON");

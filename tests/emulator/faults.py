@@ -13,7 +13,8 @@ PRE_MODES = ("http500", "http503", "reset", "hang", "redirect")
 RESULT_MODES = ("ks_newline", "ks_nul", "ks_huge", "ks_u2028", "ks_u0085", "ks_foreign",
                 "user_u2028", "expiry_past", "numeric_strings")
 # Body-level: the call runs and is serialized, then the HTTP answer is altered.
-BODY_MODES = ("slow_drip", "garbage", "oversized", "truncated_json", "wrong_content_type")
+BODY_MODES = ("slow_drip", "garbage", "oversized", "truncated_json", "wrong_content_type",
+              "deep_nesting")
 MODES = PRE_MODES + RESULT_MODES + BODY_MODES
 
 # With no --action, KS-shaped faults target the app-token session (README: "startSession KS").
@@ -23,6 +24,8 @@ DEFAULT_ACTION = {m: "apptoken.startsession" for m in ("ks_newline", "ks_nul", "
 
 OVERSIZED_BYTES = 16 * 1024 * 1024
 HUGE_KS_BYTES = 1024 * 1024
+# deep_nesting: "[" * n + "]" * n, just under a 64 KiB response cap
+NESTING_DEPTH = 32 * 1024 - 16
 # Characters Unicode line splitters (Python's str.splitlines) break lines at; not ASCII.
 UNICODE_BREAKS = {"ks_u2028": "\u2028", "ks_u0085": "\u0085"}
 USER_U2028 = "kc-user\u2028password=kc-injected"
@@ -115,6 +118,8 @@ def mangle_body(mode, body, content_type, is_json):
         return body[:max(1, len(body) // 2)], content_type
     if mode == "wrong_content_type":
         return body, "text/html; charset=UTF-8"
+    if mode == "deep_nesting":  # well-formed JSON, nested deeper than any parser should recurse
+        return b"[" * NESTING_DEPTH + b"]" * NESTING_DEPTH, content_type
     return body, content_type
 
 

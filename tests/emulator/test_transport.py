@@ -33,6 +33,15 @@ class Faults(emutest.EmuTestCase):
         status, headers, _ = self.widget_call()
         self.assertEqual((status, headers["location"]), (302, "http://127.0.0.2:9/"))
 
+    def test_deep_nesting(self):
+        self.fault("deep_nesting", count=1)
+        status, headers, body = self.widget_call()
+        self.assertEqual((status, headers["content-type"]), (200, "application/json"))
+        self.assertLess(len(body), 64 * 1024)
+        depth = len(body) // 2
+        self.assertGreater(depth, 30000)
+        self.assertEqual(body, b"[" * depth + b"]" * depth)
+
     def test_reset(self):
         self.fault("reset", count=1)
         with self.assertRaises(ConnectionResetError):

@@ -1,5 +1,6 @@
 /* Parsing of api_v3 JSON answers: KalturaSessionInfo, widget sessions, exceptions. The
  * profile's partner is 12345, the partner of the test vectors (ks_forge.h). */
+#include <pthread.h>
 #include <string.h>
 
 #include "contract.h"
@@ -101,6 +102,48 @@ static void test_ks_and_user_shape(void)
     g_free(b);
 }
 
+/* A 64 KiB answer of nested '[' parsed on a thread of 2 MiB of stack, as the widget KS is
+ * (mint.c): refused before json-glib recurses into it (security review item 8). */
+static void *deep_parse(void *arg)
+{
+    (void)arg;
+    char *body = tap_repeat('[', KC_API_MAX_RESPONSE);
+    size_t half = KC_API_MAX_RESPONSE / 2;
+    memset(body + half, ']', half); /* well-formed: 32 Ki levels */
+    GError *e = NULL;
+    struct kc_session w = {0};
+    bool ok = kc_api_parse(body, KC_API_MAX_RESPONSE, KC_ANSWER_WIDGET,
+                           "session.startWidgetSession", NULL, NOW, "12345", &w, NULL, 0, &e);
+    tap_ok(!ok && e && e->code == KC_EXIT_BAD_RESPONSE && strstr(e->message, "nested"),
+           "32 Ki levels of nesting on a 2 MiB stack: refused, no crash (%s)",
+           e ? e->message : "accepted");
+    g_clear_error(&e);
+    free(body);
+    return NULL;
+}
+
+static void test_deep_nesting(void)
+{
+    pthread_attr_t attr;
+    pthread_t t;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 2 * 1024 * 1024);
+    TAP_CHECK(pthread_create(&t, &attr, deep_parse, NULL) == 0 && pthread_join(t, NULL) == 0);
+    pthread_attr_destroy(&attr);
+    /* an exception with a message of brackets: fine up to the bound */
+    char *b = g_strdup_printf("{\"code\":\"INVALID_WIDGET_ID\",\"message\":\"Unknown widget "
+                              "[_1] %s\",\"objectType\":\"KalturaAPIException\",\"args\":{}}",
+                              "[[[[[[[[[[[[[[[[[[[[[[[[[[[[");
+    tap_ok(!parse(b, KC_ANSWER_SESSION_INFO) && err_code() == KC_EXIT_REJECTED,
+           "32 openers: parsed (an exception)");
+    g_free(b);
+    b = g_strdup_printf("{\"ks\":\"%s\",\"expiry\":1700000100,\"x\":[ 'x\"', %s1%s, '\"' ]}",
+                        KS_VECTOR_V2, "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+                        "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]");
+    bad(b, KC_ANSWER_SESSION_INFO, "34 levels, behind a single-quoted string with a '\"'");
+    g_free(b);
+}
+
 int main(void)
 {
     char *b;
@@ -138,6 +181,7 @@ int main(void)
            "userId null is no user");
     tap_ok(parse("null", KC_ANSWER_ANY), "session.end: null is success");
     test_ks_and_user_shape();
+    test_deep_nesting();
 
     bad("{\"expiry\":1700000100}", KC_ANSWER_SESSION_INFO, "missing ks");
     /* regressions (fuzz_api_parse): non-string objectType/code/message, a huge double expiry */
