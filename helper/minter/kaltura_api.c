@@ -230,6 +230,44 @@ static char *shown(const char *s, size_t max)
     return safe;
 }
 
+/* Where a redirect points, for a message: its origin (scheme://host[:port]) only. The rest
+ * (user info, path, query, fragment) is the server's to fill and may echo the request: a
+ * proxy that copies the KS into the Location must not get it into our stderr or syslog. */
+static char *redirect_origin(const char *location)
+{
+    CURLU *u = location ? curl_url() : NULL;
+    char *scheme = NULL, *host = NULL, *port = NULL;
+    char *shown_origin = NULL;
+    if (u && curl_url_set(u, CURLUPART_URL, location, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+        if (curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
+            port = NULL;
+        g_autofree char *origin =
+            g_strdup_printf("%s://%s%s%s", scheme, host, port ? ":" : "", port ? port : "");
+        shown_origin = shown(origin, 200);
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    if (!shown_origin)
+        shown_origin = g_strdup(location ? "an address that is not a URL" : "nowhere");
+    return shown_origin;
+}
+
+/* A Content-Type, for a message: the media type alone, if it looks like one (its parameters
+ * are the server's to fill). */
+static char *media_type(const char *type)
+{
+    static const char token[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                "!#$&'*+.^_`|~/-";
+    size_t n = type ? strspn(type, token) : 0;
+    if (n == 0 || n > 80 || (type[n] != '\0' && type[n] != ';' && type[n] != ' '))
+        return g_strdup(type ? "something that is not a media type" : "nothing");
+    return g_strndup(type, n);
+}
+
 /* POSTs body to service/action; on success a->resp holds a 200 answer. */
 static bool perform(struct kc_api *a, const char *service, const char *action,
                     const struct kc_buf *body, const char *what, GError **error)
@@ -263,7 +301,7 @@ static bool perform(struct kc_api *a, const char *service, const char *action,
         if (status >= 300 && status < 400) {
             char *loc = NULL;
             curl_easy_getinfo(a->curl, CURLINFO_REDIRECT_URL, &loc);
-            g_autofree char *safe = shown(loc ? loc : "?", 200);
+            g_autofree char *safe = redirect_origin(loc);
             g_set_error(error, KC_ERROR, KC_EXIT_NETWORK,
                         "%s: %s answered with a redirect (HTTP %ld) to %s; set service_url to "
                         "the address the API really lives at",
@@ -283,7 +321,7 @@ static bool perform(struct kc_api *a, const char *service, const char *action,
         size_t jn = strlen("application/json");
         if (!type || g_ascii_strncasecmp(type, "application/json", jn) != 0 ||
             (type[jn] != '\0' && type[jn] != ';' && type[jn] != ' ')) {
-            g_autofree char *safe = shown(type ? type : "nothing", 80);
+            g_autofree char *safe = media_type(type);
             g_set_error(error, KC_ERROR, KC_EXIT_BAD_RESPONSE,
                         "%s: unusable answer from %s: labelled %s, not application/json; is "
                         "service_url a Kaltura API server?",

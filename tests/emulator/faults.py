@@ -8,7 +8,7 @@ import os
 import threading
 
 # Transport-level: decided before the API call runs (the call does not run).
-PRE_MODES = ("http500", "http503", "reset", "hang", "redirect")
+PRE_MODES = ("http500", "http503", "reset", "hang", "redirect", "redirect_leak")
 # Result-level: the call runs, then the result object is altered before serialization.
 RESULT_MODES = ("ks_newline", "ks_nul", "ks_huge", "ks_u2028", "ks_u0085", "ks_foreign",
                 "user_u2028", "expiry_past", "numeric_strings")
@@ -30,6 +30,12 @@ NESTING_DEPTH = 32 * 1024 - 16
 UNICODE_BREAKS = {"ks_u2028": "\u2028", "ks_u0085": "\u0085"}
 USER_U2028 = "kc-user\u2028password=kc-injected"
 
+
+def redirect_location(params):
+    """redirect_leak: a 302 whose Location carries user info and echoes the request's ks (a
+    proxy that copies the request into the redirect). A client must not print it whole."""
+    ks = params.get("ks") or "no-ks"
+    return f"http://kc-user:kc-secret@127.0.0.2:9/api_v3/index.php?ks={ks}#kc-fragment"
 
 
 class FaultRules:
@@ -140,4 +146,4 @@ def sleep_ms(ms, stop_event):
 
 
 __all__ = ["FaultRules", "MODES", "PRE_MODES", "RESULT_MODES", "BODY_MODES", "mangle_result",
-           "mangle_body", "drip", "sleep_ms"]
+           "mangle_body", "redirect_location", "drip", "sleep_ms"]

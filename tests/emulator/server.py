@@ -242,7 +242,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             faultmod.sleep_ms(emu.latency_ms, emu.stopping)
 
         if fault in faultmod.PRE_MODES:
-            self._pre_fault(fault)
+            self._pre_fault(fault, params)
             return
 
         started = time.monotonic()
@@ -297,7 +297,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         ignore_null = str(params.get("ignoreNull") or "") == "1"
         return wire.to_xml(result, elapsed, ignore_null).encode("utf-8"), "text/xml"
 
-    def _pre_fault(self, fault):
+    def _pre_fault(self, fault, params):
         self.close_connection = True
         if fault == "reset":
             self.abort_with_rst = True
@@ -305,6 +305,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._hang()
         elif fault == "redirect":
             self._send(302, b"", "text/html", {"Location": "http://127.0.0.2:9/"})
+        elif fault == "redirect_leak":
+            self._send(302, b"", "text/html",
+                       {"Location": faultmod.redirect_location(params)})
         else:
             code = 500 if fault == "http500" else 503
             text = "Internal Server Error" if code == 500 else "Service Unavailable"

@@ -33,6 +33,13 @@ class Faults(emutest.EmuTestCase):
         status, headers, _ = self.widget_call()
         self.assertEqual((status, headers["location"]), (302, "http://127.0.0.2:9/"))
 
+    def test_redirect_leak(self):
+        self.fault("redirect_leak", count=1)
+        status, headers, _ = self.emu.call("session", "end", {"ks": "kc-marker"})
+        self.assertEqual(status, 302)
+        self.assertEqual(headers["location"], "http://kc-user:kc-secret@127.0.0.2:9/api_v3/"
+                         "index.php?ks=kc-marker#kc-fragment")
+
     def test_deep_nesting(self):
         self.fault("deep_nesting", count=1)
         status, headers, body = self.widget_call()
