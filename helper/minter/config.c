@@ -127,6 +127,23 @@ bool kc_host_is_loopback(const char *host)
     return inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
 }
 
+/* A host as libcurl will use it: letters, digits, '.' and '-' (which takes in IPv4 literals),
+ * or an IPv6 literal (GUri gives it without its brackets). Nothing percent-encoded: GUri
+ * decodes "%2F" where libcurl keeps it, so "192.0.2.2%2F.localhost" was one host to the
+ * loopback rule (a *.localhost) and another to the connection (192.0.2.2). host is the
+ * undecoded text (G_URI_FLAGS_ENCODED | G_URI_FLAGS_NON_DNS). */
+static bool host_ok(const char *host)
+{
+    static const char name[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-";
+    size_t n = host ? strlen(host) : 0;
+    struct in6_addr a6;
+    if (n == 0 || n > KC_HOST_NAME_MAX)
+        return false;
+    if (strchr(host, ':'))
+        return inet_pton(AF_INET6, host, &a6) == 1;
+    return strspn(host, name) == n;
+}
+
 bool kc_profile_insecure(const struct kc_profile *p)
 {
     return strcmp(p->protocol, "http") == 0 && !kc_host_is_loopback(p->hostname);
@@ -149,17 +166,27 @@ char *kc_service_url_normalise(const char *url, bool allow_insecure, char **prot
                                GError **error)
 {
     g_autoptr(GError) e = NULL;
-    g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_NONE, &e);
+    /* Nothing decoded: the host and path are judged, and handed to libcurl, as written. */
+    g_autoptr(GUri) uri = g_uri_parse(url, KC_URI_FLAGS, &e);
     if (!uri)
         return url_error(error, url, "is not a URL (e.g. https://www.kaltura.com)");
     g_autofree char *scheme = g_ascii_strdown(g_uri_get_scheme(uri), -1);
     const char *h = g_uri_get_host(uri);
     if (strcmp(scheme, "https") != 0 && strcmp(scheme, "http") != 0)
         return url_error(error, url, "must start with https:// (or http:// for a local server)");
-    if (!kc_text_ok(h, KC_HOST_NAME_MAX, KC_TEXT_NONEMPTY | KC_TEXT_NO_SPACE))
+    if (!h || !*h)
         return url_error(error, url, "has no host name");
     if (g_uri_get_userinfo(uri))
         return url_error(error, url, "must not contain a user name or password");
+    /* GUri still turns an escaped letter or '.' ("%2E") into itself: refuse any '%' in the
+     * authority as written, so that what is checked is what the user wrote. */
+    const char *auth = strstr(url, "://");
+    size_t auth_len = auth ? strcspn(auth + 3, "/?#") : 0;
+    if (!host_ok(h) || (auth && memchr(auth + 3, '%', auth_len)))
+        return url_error(error, url,
+                         "has a host that is not a plain name (letters, digits, '.', '-'; no "
+                         "'%'-escapes: an international name in its xn-- form) or an IP "
+                         "address");
     if (g_uri_get_query(uri) || g_uri_get_fragment(uri))
         return url_error(error, url, "must not contain '?' or '#'");
     g_autofree char *hl = g_ascii_strdown(h, -1);
@@ -186,7 +213,7 @@ char *kc_service_url_normalise(const char *url, bool allow_insecure, char **prot
         n -= strlen("/api_v3");
         path[n] = '\0';
     }
-    if (!kc_text_ok(path, 1024, KC_TEXT_NO_SPACE))
+    if (!kc_text_ok(path, 1024, KC_TEXT_NO_SPACE | KC_TEXT_ASCII))
         return url_error(error, url, "has a bad path");
     if (protocol)
         *protocol = g_strdup(scheme);

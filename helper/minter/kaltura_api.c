@@ -101,6 +101,11 @@ void kc_api_set_cancel(struct kc_api *a, bool (*cancelled)(void *ctx), void *ctx
 
 struct kc_api *kc_api_new(const struct kc_profile *p, GError **error)
 {
+    if (kc_profile_insecure(p) && !p->allow_insecure) { /* config.c refuses it: never here */
+        g_set_error(error, KC_ERROR, KC_EXIT_CONFIG,
+                    "profile '%s' uses plain http on a non-local host; use https", p->name);
+        return NULL;
+    }
     struct kc_api *a = g_new0(struct kc_api, 1);
     a->curl = curl_easy_init();
     if (!a->curl) {

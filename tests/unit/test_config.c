@@ -1,4 +1,5 @@
 /* Config parsing, validation, secret-key refusal, normalisation, writer (minter/config.c). */
+#include <curl/curl.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -156,6 +157,58 @@ static void test_urls(void)
     url("https://example.com/#f", false, NULL, NULL);
     url("example.com", false, NULL, NULL);
     url("https://", false, NULL, NULL);
+
+    /* security review item 1: the loopback rule is decided on the host libcurl connects to.
+     * GUri decoded "%2F" in a host, so "192.0.2.2/.localhost" passed as *.localhost and curl
+     * then sent the KS in cleartext to 192.0.2.2:80. A host is [a-z0-9.-] or an IP literal. */
+    url("http://192.0.2.2%2F.localhost", false, NULL, NULL);
+    tap_ok(err && strstr(err->message, "host"), "... because of its host (%s)",
+           err ? err->message : "-");
+    url("http://192.0.2.2%2F.localhost", true, NULL, NULL);
+    url("http://127.0.0.2%2F.localhost:8080", false, NULL, NULL);
+    url("http://evil%40x.localhost", false, NULL, NULL);
+    url("https://www.kaltura%2Ecom", false, NULL, NULL);
+    url("http://%6c%6fcalhost", false, NULL, NULL);
+    url("https://a_b.example", false, NULL, NULL);
+    url("https://b\xc3\xbc"
+        "cher.example",
+        false, NULL, NULL); /* IDN: write it in punycode */
+    url("https://xn--bcher-kva.example", false, "https://xn--bcher-kva.example",
+        "xn--bcher-kva.example");
+    url("http://[::1%25lo]:8080", false, NULL, NULL);
+    url("http://[fe80::1]:8080", false, NULL, NULL); /* an IP literal, but not loopback */
+    url("https://[fe80::1]:8443", false, "https://[fe80::1]:8443", "[fe80::1]:8443");
+    url("http://sub.localhost:8080", false, "http://sub.localhost:8080", "sub.localhost:8080");
+    /* the path is kept as written: a decoded "%23" or "%3F" would start a fragment or query */
+    url("https://example.com/a%23b%3Fc", false, "https://example.com/a%23b%3Fc", "example.com");
+}
+
+/* Every accepted service_url: the host libcurl parses from it is the profile's hostname, on
+ * which the loopback rule was decided. */
+static void test_urls_as_curl_sees_them(void)
+{
+    static const char *const urls[] = {"http://localhost:8080",   "http://127.0.0.1",
+                                       "https://[::1]:8443/k",    "http://sub.localhost/x%2Fy",
+                                       "https://www.kaltura.com", "https://xn--bcher-kva.example"};
+    for (size_t i = 0; i < G_N_ELEMENTS(urls); i++) {
+        g_autofree char *text = g_strdup_printf("[p]\nservice_url=%s\n", urls[i]);
+        struct kc_config *c = load(text);
+        const struct kc_profile *p = first(c);
+        CURLU *u = curl_url();
+        char *host = NULL;
+        g_autofree char *call =
+            g_strdup_printf("%s/api_v3/service/x/action/y", p ? p->service_url : "");
+        bool same = p && u && curl_url_set(u, CURLUPART_URL, call, 0) == CURLUE_OK &&
+                    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK;
+        g_autofree char *bare =
+            same && host[0] == '[' ? g_strndup(host + 1, strlen(host) - 2) : g_strdup(host);
+        tap_ok(same && strcmp(bare, p->hostname) == 0 && !kc_profile_insecure(p),
+               "%s: libcurl's host %s is the profile's %s", urls[i], host ? host : "-",
+               p ? p->hostname : err->message);
+        curl_free(host);
+        curl_url_cleanup(u);
+        kc_config_free(c);
+    }
 }
 
 static void test_merge(void)
@@ -219,6 +272,7 @@ int main(void)
     test_values();
     test_secrets();
     test_urls();
+    test_urls_as_curl_sees_them();
     test_merge();
     test_files();
     g_clear_error(&err);

@@ -1,7 +1,9 @@
 /* Parsing of api_v3 JSON answers: KalturaSessionInfo, widget sessions, exceptions. The
  * profile's partner is 12345, the partner of the test vectors (ks_forge.h). */
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "contract.h"
 #include "kaltura_api.h"
@@ -144,6 +146,53 @@ static void test_deep_nesting(void)
     g_free(b);
 }
 
+/* kc_api_new on a plain-http profile off loopback: only with allow_insecure, and only then
+ * does the warning name allow_insecure (security review item 1). Returns the stderr text. */
+static char *api_new_stderr(bool allow_insecure, bool *made)
+{
+    struct kc_profile p = {.name = (char *)"p",
+                           .service_url = (char *)"http://192.0.2.2",
+                           .protocol = (char *)"http",
+                           .host = (char *)"192.0.2.2",
+                           .hostname = (char *)"192.0.2.2",
+                           .partner_id = (char *)"12345",
+                           .timeout = 5,
+                           .allow_insecure = allow_insecure};
+    char path[] = "/tmp/kc-api-new-XXXXXX";
+    int fd = mkstemp(path), saved = dup(2);
+    GError *e = NULL;
+    fflush(stderr);
+    dup2(fd, 2);
+    struct kc_api *a = kc_api_new(&p, &e);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    *made = a != NULL;
+    kc_api_free(a);
+    char buf[1024] = "";
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    buf[n > 0 ? n : 0] = '\0';
+    close(fd);
+    unlink(path);
+    /* one line: it goes into a TAP description */
+    char *out = g_strdelimit(g_strdup_printf("%s%s", buf, e ? e->message : ""), "\n", ' ');
+    tap_ok(allow_insecure || (e && e->code == KC_EXIT_CONFIG), "error code %d", e ? e->code : -1);
+    g_clear_error(&e);
+    return out;
+}
+
+static void test_insecure_wording(void)
+{
+    bool made;
+    g_autofree char *with = api_new_stderr(true, &made);
+    tap_ok(made && strstr(with, "(allow_insecure)") && strstr(with, "unencrypted"),
+           "allow_insecure set: warned, naming it (%s)", with);
+    g_autofree char *without = api_new_stderr(false, &made);
+    tap_ok(!made && !strstr(without, "(allow_insecure)"),
+           "allow_insecure not set: refused (exit 4), the warning's wording never used (%s)",
+           without);
+}
+
 int main(void)
 {
     char *b;
@@ -181,6 +230,7 @@ int main(void)
            "userId null is no user");
     tap_ok(parse("null", KC_ANSWER_ANY), "session.end: null is success");
     test_ks_and_user_shape();
+    test_insecure_wording();
     test_deep_nesting();
 
     bad("{\"expiry\":1700000100}", KC_ANSWER_SESSION_INFO, "missing ks");
