@@ -1,6 +1,7 @@
 /* libFuzzer target: the config parser (helper/minter/config.c kc_config_load_data).
  * Input: the system file's text, optionally "\0" and the user file's text (later wins).
- * Invariants: failure is KC_EXIT_CONFIG with a one-line message and no config; on success
+ * Invariants: failure is KC_EXIT_CONFIG with a one-line message and no config, which names a
+ * line GKeyFile refuses by its number and never quotes it (it may be a pasted secret); on success
  * every profile has an allowed, unique name, findable by kc_config_find, a service_url that is
  * already normalised (normalising it again gives the same URL, protocol and host), plain http
  * only on loopback unless allow_insecure, values in their documented ranges and no control
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "config_lines.h"
 #include "contract.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -75,6 +77,28 @@ static void curl_sees_hostname(const struct kc_profile *p)
     curl_url_cleanup(u);
 }
 
+/* A message about text (file source) that says "config SOURCE line N cannot be read" names
+ * the first line GKeyFile refuses, and does not quote it. */
+static void bad_line_named_not_quoted(const char *msg, const char *source, const char *text)
+{
+    char *head = g_strdup_printf("config %s line ", source);
+    const char *at = strstr(msg, head);
+    unsigned n = at ? (unsigned)strtoul(at + strlen(head), NULL, 10) : 0;
+    g_free(head);
+    if (at == NULL || !strstr(msg, "cannot be read"))
+        return;
+    if (n == 0 || n != kc_config_bad_line(text))
+        abort();
+    const char *line = text;
+    for (unsigned i = 1; i < n; i++)
+        line = strchr(line, '\n') + 1;
+    size_t len = strcspn(line, "\n");
+    char *quoted = g_strstrip(g_strndup(line, len));
+    if (strlen(quoted) >= 12 && strstr(msg, quoted)) /* shorter: may be a word of the message */
+        abort();
+    g_free(quoted);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *copy = malloc(size + 2);
@@ -93,6 +117,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (error == NULL || error->domain != KC_ERROR || error->code != KC_EXIT_CONFIG ||
             strchr(error->message, '\n') != NULL)
             abort();
+        for (int i = 0; i < 2; i++)
+            if (texts[i])
+                bad_line_named_not_quoted(error->message, sources[i], texts[i]);
         g_error_free(error);
         free(copy);
         return 0;

@@ -3,6 +3,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "contract.h"
@@ -267,10 +268,67 @@ static void test_files(void)
     g_rmdir(dir);
 }
 
+/* Loads text as file "user.conf"; returns all it printed on stderr and the error message,
+ * one string (g_free). */
+static char *load_said(const char *text)
+{
+    char path[] = "/tmp/kc-config-err-XXXXXX";
+    int fd = mkstemp(path), saved = dup(2);
+    fflush(stderr);
+    dup2(fd, 2);
+    struct kc_config *c = load2(NULL, text);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    char buf[4096] = "";
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    buf[n > 0 ? n : 0] = '\0';
+    close(fd);
+    unlink(path);
+    kc_config_free(c);
+    /* one line: it goes into a TAP description */
+    return g_strdelimit(g_strdup_printf("%s%s", buf, err ? err->message : ""), "\n", ' ');
+}
+
+/* Security review item 9: a secret pasted into the config never reaches stderr (nor, through
+ * the PAM module, syslog): a line that failed to parse is named by file and line only. */
+static void test_no_value_echoed(void)
+{
+    static const struct {
+        const char *text, *must_say, *what;
+    } cases[] = {
+        {"[default]\npartner_id=1\nS3CRETdjJ8c2VjcmV0\n", "user.conf line 3",
+         "a pasted KS on a line of its own (not key = value)"},
+        {"S3CRET0123456789abcdef\n[default]\n", "user.conf line 1", "a token before any group"},
+        {"[default]\npartner_id=1\napp_token_id=0_a\nS3CRETdjJ8c2VjcmV0=\n", "line 4",
+         "a pasted KS ending in '=' (a key with an empty value): the unknown-key warning"},
+        {"[default]\nservice_url = https://alice:S3CRET@%zz\n", "service_url",
+         "a service_url that does not parse, with user info"},
+        {"[default]\nservice_url = https://alice:S3CRET@example.com\n", "user name",
+         "a service_url with user info"},
+        {"[default]\nservice_url = https://S3CRET%40example.com\n", "service_url",
+         "a service_url whose host holds an escape"},
+        {"[default]\nuser_id = \xff\xfe S3CRET\n", "user_id", "a value that is not UTF-8"},
+        {"[my S3CRET]\nx=1\n", "user.conf line 1", "a group name that is not allowed"},
+        {"[default]\nS3CRET_token_0a1b = x\n", "line 2", "a secret-looking key"},
+        {"[default]\nservice_url = https://example.com/S3CRET?x\n", "service_url",
+         "a service_url with a query"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *said = load_said(cases[i].text);
+        tap_ok(!strstr(said, "S3CRET") && strstr(said, cases[i].must_say),
+               "%s: named, not echoed (%s)", cases[i].what, said);
+    }
+    g_autofree char *typo = load_said("[default]\npartner_id=1\napp_token_id=0_a\nservce_url=x\n");
+    tap_ok(strstr(typo, "'servce_url'") && strstr(typo, "line 4"),
+           "a key that looks like a key is still named (%s)", typo);
+}
+
 int main(void)
 {
     test_values();
     test_secrets();
+    test_no_value_echoed();
     test_urls();
     test_urls_as_curl_sees_them();
     test_merge();
