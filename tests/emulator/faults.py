@@ -15,7 +15,10 @@ RESULT_MODES = ("ks_newline", "ks_nul", "ks_huge", "ks_u2028", "ks_u0085", "ks_f
 # Body-level: the call runs and is serialized, then the HTTP answer is altered.
 BODY_MODES = ("slow_drip", "garbage", "oversized", "truncated_json", "wrong_content_type",
               "deep_nesting")
-MODES = PRE_MODES + RESULT_MODES + BODY_MODES
+# Header-level: the answer is the real one, only its `Date` header is left out, unparsable, or
+# a day behind the emulator's clock (not the clock the answer's times come from).
+DATE_MODES = ("date_none", "date_garbage", "date_stale")
+MODES = PRE_MODES + RESULT_MODES + BODY_MODES + DATE_MODES
 
 # With no --action, KS-shaped faults target the app-token session (README: "startSession KS").
 DEFAULT_ACTION = {m: "apptoken.startsession" for m in ("ks_newline", "ks_nul", "ks_huge",
@@ -145,5 +148,5 @@ def sleep_ms(ms, stop_event):
         stop_event.wait(ms / 1000.0)
 
 
-__all__ = ["FaultRules", "MODES", "PRE_MODES", "RESULT_MODES", "BODY_MODES", "mangle_result",
-           "mangle_body", "redirect_location", "drip", "sleep_ms"]
+__all__ = ["FaultRules", "MODES", "PRE_MODES", "RESULT_MODES", "BODY_MODES", "DATE_MODES",
+           "mangle_result", "mangle_body", "redirect_location", "drip", "sleep_ms"]
