@@ -94,7 +94,9 @@ static void bad_line_named_not_quoted(const char *msg, const char *source, const
         line = strchr(line, '\n') + 1;
     size_t len = strcspn(line, "\n");
     char *quoted = g_strstrip(g_strndup(line, len));
-    if (strlen(quoted) >= 12 && strstr(msg, quoted)) /* shorter: may be a word of the message */
+    /* The message's own words are no quote ("cannot be read" on a line of its own). */
+    const char *rest = strstr(msg, "cannot be read");
+    if (strlen(quoted) >= 12 && strstr(msg, quoted) && !strstr(rest, quoted))
         abort();
     g_free(quoted);
 }
