@@ -6,16 +6,7 @@ import secret_providers
 import taptest
 from kchelper import create_token
 
-KNOWN_FAILING = {
-    "test_b_second_login_replaces_the_item": "issue 11 item 7: replacing an existing item "
-                                             "opens an access dialog (keepassxc issue 9255)",
-    "test_f_logout_on_locked": "issue 11 item 5: logout on a locked collection says 'No App "
-                               "Token was stored' and exits 0",
-    "test_g_login_on_locked": "issue 11 items 5 and 7: login's store on a locked collection "
-                              "waits, unbounded, for an unlock dialog",
-    "test_h_unlock_before_search_locked": "issue 11 item 6: with UnlockBeforeSearch=true, "
-                                          "status and get wait for the unlock dialog",
-}
+KNOWN_FAILING = {}
 
 
 @provider_cases.known_failing(KNOWN_FAILING)

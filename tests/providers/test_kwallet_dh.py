@@ -11,17 +11,7 @@ import provider_cases
 import taptest
 from kchelper import create_token
 
-KNOWN_FAILING = {
-    "test_a_refused_session_is_retried": "issue 11 item 8: no retry of a failed session "
-                                         "negotiation",
-    "test_b_unreadable_secret_is_retried": "issue 11 item 8: an unreadable secret reads as "
-                                           "'no App Token stored' (exit 6)",
-    "test_c_unreadable_secret_is_not_a_missing_token": "issue 11 item 8: an unreadable secret "
-                                                       "reads as 'no App Token stored' (exit 6)",
-    "test_d_status_tells_unreadable_from_missing": "issue 11 item 8: status says 'not stored'",
-    "test_e_store_over_a_mismatched_session_is_retried": "issue 11 item 8: no retry of a "
-                                                         "session that failed",
-}
+KNOWN_FAILING = {}
 
 
 @provider_cases.known_failing(KNOWN_FAILING)
