@@ -647,8 +647,14 @@ class Fake(Provider):
     def entries(self):
         with open(os.path.join(self.dir, "fake-items.json")) as f:
             items = json.load(f)
+        # the wallet's view: its entries, one per key (an item without an entry is not one)
+        by_key = {}
+        for i in items:
+            if i["secret"] is not None:
+                by_key.setdefault(i["key"], i)
         return [{"label": i["label"], "attributes": i["attributes"],
-                 "secret": base64.b64decode(i["secret"]), "where": "fake"} for i in items]
+                 "secret": base64.b64decode(i["secret"]), "where": "fake"}
+                for i in by_key.values()]
 
 
 def _cmdline(pid):

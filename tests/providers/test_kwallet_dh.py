@@ -65,6 +65,29 @@ class KWalletDH(provider_cases.ProviderCases):
         self.login(tid, tok)
         self.assert_stored(tid, tok)
 
+    def test_g_relogin_over_a_mismatched_session_is_retried(self):
+        # a stored token, then a re-login whose first session fails: the empty item that
+        # kwalletd leaves behind must not take the new token with it when it goes
+        tid, _ = self.stored()
+        self.provider.fault("session-key-mismatch", 1)
+        other = "0123456789abcdef0123456789abcdef"
+        self.login(tid, other, extra=["--no-verify"])
+        self.assert_stored(tid, other)
+        self.provider.fault("session-key-mismatch", 0)
+        p = self.sb.run("status", timeout=provider_cases.HELPER_LIMIT)
+        self.assertIn(b"token: stored in the keyring", p.stdout, p.stdout)
+
+    def test_h_failed_relogin_keeps_the_old_token(self):
+        # every session fails: login says so (exit 7), and the token stored before is intact
+        tid, tok = self.stored()
+        self.provider.fault("session-key-mismatch", -1)
+        p = self.login(tid, "0123456789abcdef0123456789abcdef", extra=["--no-verify"],
+                       check=False)
+        self.assertFails(p, 7, "session")
+        self.provider.fault("session-key-mismatch", 0)
+        self.assert_stored(tid, tok)
+        self.assertKs(self.get(), tid)
+
     def test_f_refused_every_time_is_a_keyring_error(self):
         # the retry is once: a provider that refuses every session is reported, exit 7,
         # with its own words
