@@ -28,9 +28,11 @@ Faults, armed over D-Bus with org.kaltura.test.FakeSecrets.SetFault(name, count)
                         the next new item with that label is given again: removing the one
                         removes the other's secret too.
 
-org.kaltura.test.FakeSecrets also has SetLocked(b) (lock state of the collection; Unlock then
-returns a prompt that is never answered, like a dialog on a screen nobody watches) and
-Counters() (calls per method)."""
+org.kaltura.test.FakeSecrets also has SetLocked(b) (lock state of the collection),
+SetUnlockPrompt(s) (what the prompt that Unlock returns for a locked collection does:
+"never" answers, the default, like a dialog on a screen nobody watches; "unlock"s at once, like
+a KWallet wallet opened at login; or is "dismiss"ed, with an empty string as its result) and
+Counters() (calls per method, Prompt and Dismiss of prompts too)."""
 import argparse
 import base64
 import json
@@ -123,20 +125,25 @@ class Session(dbus.service.Object):
 
 
 class Prompt(dbus.service.Object):
-    """A prompt that is never answered (a dialog nobody sees), unless answer is set."""
+    """A prompt that is never answered (a dialog nobody sees), unless answer is set: a
+    function called at Prompt() that returns (dismissed, result)."""
 
     def __init__(self, svc, path, answer=None):
         super().__init__(svc.conn, path)
-        self.answer = answer
+        self.svc, self.answer = svc, answer
 
     @dbus.service.method(S_PROMPT, in_signature="s")
     def Prompt(self, window_id):
+        self.svc.count("Prompt")
         if self.answer is not None:
-            dismissed, result = self.answer
+            dismissed, result = self.answer()
             GLib.idle_add(lambda: self.Completed(dismissed, result) and False)
 
     @dbus.service.method(S_PROMPT)
     def Dismiss(self):
+        # a dismissed prompt's result: an empty string, whatever the call expects (some
+        # providers do that; libsecret's own prompt code then never returns)
+        self.svc.count("Dismiss")
         GLib.idle_add(lambda: self.Completed(True, dbus.String("", variant_level=1)) and False)
 
     @dbus.service.signal(S_PROMPT, signature="bv")
@@ -259,7 +266,7 @@ class Service(dbus.service.Object):
         self.conn, self.state = conn, state
         self.items, self.sessions, self.faults, self.counters = [], {}, {}, {}
         self.entries = {}  # key -> secret: the wallet's entries
-        self.locked, self.next_id = False, 0
+        self.locked, self.next_id, self.unlock_prompt = False, 0, "never"
         self.collection = Collection(self)
         try:
             with open(state) as f:
@@ -378,7 +385,14 @@ class Service(dbus.service.Object):
         self.count("Unlock")
         if not self.locked:
             return dbus.Array(objects, signature="o"), dbus.ObjectPath("/")
-        prompt = Prompt(self, self.new_path(ROOT + "/prompt"))
+
+        def unlock():  # like a KWallet wallet opened at login: no dialog, unlocked at once
+            self.locked = False
+            return False, dbus.Array(objects, signature="o", variant_level=1)
+
+        answer = {"never": None, "unlock": unlock,
+                  "dismiss": lambda: (True, dbus.String("", variant_level=1))}
+        prompt = Prompt(self, self.new_path(ROOT + "/prompt"), answer[self.unlock_prompt])
         return dbus.Array([], signature="o"), dbus.ObjectPath(prompt._object_path)
 
     @dbus.service.method(S_SERVICE, in_signature="ao", out_signature="aoo")
@@ -423,6 +437,12 @@ class Service(dbus.service.Object):
     @dbus.service.method(TEST, in_signature="b")
     def SetLocked(self, locked):
         self.locked = bool(locked)
+
+    @dbus.service.method(TEST, in_signature="s")
+    def SetUnlockPrompt(self, mode):
+        if mode not in ("never", "unlock", "dismiss"):
+            raise Error("org.freedesktop.DBus.Error.InvalidArgs", f"no unlock prompt {mode}")
+        self.unlock_prompt = mode
 
     @dbus.service.method(TEST, out_signature="a{si}")
     def Counters(self):

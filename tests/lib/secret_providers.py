@@ -578,6 +578,20 @@ class KWallet(Provider):
         # a client calls Unlock: that prompt then completes at once, without a dialog.
         ss_unlock(default_collection())
 
+    def restart_as_at_login(self):
+        """Restarts kwalletd5 with the wallet opened as at login, and nothing more: its
+        collection then reads Locked=true until a client calls Unlock. The wallet is locked
+        (closed) first: kwalletd5 writes a changed wallet to its file when it closes it, not
+        when it is stopped."""
+        self.lock()
+        self.stop()
+        self.proc = self.spawn()
+        self.pid = self.proc.pid
+        self.save()
+        self.assert_owner()
+        wait_for(f"{self.name}'s default collection", default_collection, timeout=60)
+        wait_for("the wallet to be open", self._open, timeout=60)
+
     def unlock(self):
         """Restarts kwalletd5 and opens the wallet as at login (pam-login). kwalletd's own
         pamOpen(wallet, hash) D-Bus call would do it in place, but not after a client's Unlock
@@ -639,6 +653,13 @@ class Fake(Provider):
     def fault(self, name, count=-1):
         """Arms one of the fake's fault modes (fake_secret_service.py) for `count` calls."""
         call(SECRETS, SERVICE_PATH, "org.kaltura.test.FakeSecrets", "SetFault", name, count)
+
+    def set_locked(self, locked, unlock_prompt="never"):
+        """Locks or unlocks the fake's collection; unlock_prompt: what the prompt of an
+        Unlock does then (fake_secret_service.py SetUnlockPrompt)."""
+        call(SECRETS, SERVICE_PATH, "org.kaltura.test.FakeSecrets", "SetUnlockPrompt",
+             unlock_prompt)
+        call(SECRETS, SERVICE_PATH, "org.kaltura.test.FakeSecrets", "SetLocked", locked)
 
     def counters(self):
         return {str(k): int(v) for k, v in

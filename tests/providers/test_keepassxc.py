@@ -31,5 +31,25 @@ class KeePassXC(provider_cases.ProviderCases):
         self.assertKs(self.get(), tid)
 
 
+    def test_i_logout_with_delete_confirmation(self):
+        # ConfirmDeleteItem=true: removing an item opens KeePassXC's confirmation dialog, which
+        # nobody answers here. Outside a graphical session logout says at once that it needs
+        # someone at the desktop; in one it waits until `timeout`. The item stays either way.
+        tid, tok = create_token()
+        self.login(tid, tok)
+        self.assert_stored(tid, tok)
+        self.set_timeout(tid)
+        self.provider.restart({"FdoSecrets/ConfirmDeleteItem": "true"})
+        try:
+            p = self.sb.run("logout", timeout=provider_cases.HELPER_LIMIT)
+            self.assertFails(p, 7, "needs someone at the desktop", "was not removed")
+            p = self.sb.run("logout", env={"DISPLAY": ":kc-test-no-display"},
+                            timeout=provider_cases.HELPER_LIMIT)
+            self.assertFails(p, 7, "confirmation dialog was not answered within %d s"
+                             % provider_cases.KEYRING_TIMEOUT, "was not removed")
+        finally:
+            self.provider.restart({"FdoSecrets/ConfirmDeleteItem": "false"})
+        self.assert_stored(tid, tok)
+
 if __name__ == "__main__":
     taptest.main()
