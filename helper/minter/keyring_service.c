@@ -47,20 +47,24 @@ static void prompt_run_free(gpointer data)
     g_free(r);
 }
 
-/* Stops listening to the prompt: its Completed signal and the cancel watch. */
+static void drop_source(GSource **source)
+{
+    if (*source) {
+        g_source_destroy(*source);
+        g_source_unref(*source);
+        *source = NULL;
+    }
+}
+
+/* Stops listening to the prompt: its Completed signal, the cancel watch and the bound. */
 static void stop_listening(struct prompt_run *r)
 {
     if (r->signal) {
         g_dbus_connection_signal_unsubscribe(r->conn, r->signal);
         r->signal = 0;
     }
-    GSource **sources[] = {&r->cancelled, &r->bound};
-    for (size_t i = 0; i < G_N_ELEMENTS(sources); i++)
-        if (*sources[i]) {
-            g_source_destroy(*sources[i]);
-            g_source_unref(*sources[i]);
-            *sources[i] = NULL;
-        }
+    drop_source(&r->cancelled);
+    drop_source(&r->bound);
 }
 
 /* Ends the wait exactly once: returns value or error (one of them set) from the task.
