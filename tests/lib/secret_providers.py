@@ -263,6 +263,9 @@ class Provider:
     def unlock_in_place(self):
         raise NotImplementedError
 
+    def flush(self):
+        """Makes the provider write what it holds to its store, if it may not have yet."""
+
     def entries(self):
         """[{label, attributes, secret (bytes), where}] from the provider's own view."""
         raise NotImplementedError
@@ -437,6 +440,14 @@ class KeePassXC(Provider):
         p.stdin.write(f"{self.password}\n".encode())
         p.stdin.close()
         return p
+
+    def flush(self):
+        """KeePassXC 2.7.4 saves the .kdbx after every change, but skips a save asked for
+        while another one runs ("Database save is already in progress", Database::saveAs)
+        and does not try again: under load the file can miss the last change until the
+        next one. Locking saves a modified database; then it is unlocked again."""
+        self.lock()
+        self.unlock()
 
     def unlock_in_place(self):
         # KeePassXC's own D-Bus interface (what `keepassxc --pw-stdin FILE` of a second
