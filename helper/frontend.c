@@ -53,9 +53,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
     return 0;
 }
 
-/* The minter sits next to us in a build tree; installed, at its libexec path. */
+/* Installed, the minter is at its libexec path, and nowhere else: a program planted next to
+ * a copy of the frontend must not get the request (and the user's keyring). The build tree's
+ * frontend (helper/meson.build) finds it next to itself first. */
 static char *mint_path(void)
 {
+#ifdef KC_MINT_NEXT_TO_SELF
     char self[4096];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - sizeof MINT_NAME - 1);
     if (n > 0) {
@@ -67,6 +70,7 @@ static char *mint_path(void)
                 return kc_xstrdup(self);
         }
     }
+#endif
     return kc_xstrdup(KC_MINT_PATH);
 }
 
@@ -165,7 +169,7 @@ static int try_cache(const struct opts *o, const struct kc_request *req,
  * minter (with the request already read, for get). */
 static int cache_or_minter(const struct opts *o, const struct kc_command *c, char **argv)
 {
-    int lead_fd; /* on a miss, stays open (locked) across the exec of the minter */
+    int lead_fd = -1; /* on a miss, stays open (locked) across the exec of the minter */
     if (!c->reads_request) {
         int rc = try_cache(o, NULL, c->answer, &lead_fd);
         return rc >= 0 ? rc : exec_minter(argv, NULL, 0, false);
@@ -178,7 +182,8 @@ static int cache_or_minter(const struct opts *o, const struct kc_command *c, cha
         diag_error("bad credential request on standard input: %s", why);
         return KC_EXIT_INPUT;
     }
-    int rc = try_cache(o, &req, c->answer, &lead_fd);
+    /* shared=false: a KS for this request alone, which no cache hit can be. */
+    int rc = req.unshared ? -1 : try_cache(o, &req, c->answer, &lead_fd);
     kc_request_clear(&req);
     if (rc >= 0) {
         secure_wipe(raw, raw_len);

@@ -369,6 +369,9 @@ int kc_cache_get_by_request(struct kc_cache *c, const struct kc_request_ident *i
         goto out;
     }
     kc_buf_addn(&target, t, tn);
+    /* The request's own floor (min_lifetime=), when it asks for more than the profile. */
+    if (id->req != NULL && id->req->min_lifetime > min_lifetime)
+        min_lifetime = id->req->min_lifetime;
     hit = get_ks_desc(c, &target, min_lifetime, now, out);
 out:
     if (buf != NULL)

@@ -235,12 +235,20 @@ int kc_obtain_ks(const struct kc_config *cfg, const char *profile_arg, const str
     struct kc_cache *cache = p->cache ? kc_cache_open(true) : NULL;
     struct kc_session s = {0};
     int rc = KC_EXIT_OK, lock = -1;
-    if (cache && kc_cache_get_ks(cache, &params, p->min_lifetime, time(NULL), out) == 1)
+    /* shared=false: a KS for this request alone: minted, never cached (the widget KS still
+     * is: it is not what a caller revokes). min_lifetime=: a floor above the profile's. */
+    bool shared = !(req && req->unshared);
+    long long min_left =
+        req && req->min_lifetime > p->min_lifetime ? req->min_lifetime : p->min_lifetime;
+    if (!shared)
+        goto mint;
+    if (cache && kc_cache_get_ks(cache, &params, min_left, time(NULL), out) == 1)
         goto hit;
     /* Single flight: whoever holds the lock mints; the others find its KS on the re-check. */
     lock = kc_cache_lock(cache, &params, (int)p->timeout);
-    if (cache && kc_cache_get_ks(cache, &params, p->min_lifetime, time(NULL), out) == 1)
+    if (cache && kc_cache_get_ks(cache, &params, min_left, time(NULL), out) == 1)
         goto hit;
+mint:
     rc = mint_fresh(p, cache, &s);
     if (rc == KC_EXIT_OK) {
         struct kc_answer view = answer_view(p, &s);
@@ -249,12 +257,12 @@ int kc_obtain_ks(const struct kc_config *cfg, const char *profile_arg, const str
         out->protocol = kc_xstrdup(view.protocol);
         out->host = kc_xstrdup(view.host);
         out->expiry = view.expiry;
-        if (cache)
+        if (cache && shared)
             kc_cache_put_ks(cache, &params, out);
     }
 hit:
     kc_session_clear(&s);
-    if (rc == KC_EXIT_OK && cache)
+    if (rc == KC_EXIT_OK && cache && shared)
         kc_cache_put_request(cache, &ident, &params, p->min_lifetime);
     kc_cache_unlock(lock);
     kc_cache_close(cache);
