@@ -106,6 +106,7 @@ static enum kc_op_status run(struct kc_op *op, const struct kc_profile *p, bool 
     /* A failed session (KWallet's Diffie-Hellman fault in about 1 session of 100,
      * doc/keyrings.md) almost always works on a new one: once more, on a new connection. */
     for (int i = 0; i < 2; i++) {
+        g_clear_error(&op->cause);
         st = attempt(op, token);
         if (op->svc)
             g_object_unref(op->svc);
@@ -175,8 +176,8 @@ static enum kc_keyring_rc explain(const struct kc_op *op, enum kind k, enum kc_o
         return KC_KEYRING_UNREADABLE;
     case KC_OP_SESSION:
         g_set_error(error, KC_ERROR, KC_EXIT_KEYRING,
-                    "cannot %s the keyring: %s (a second session failed too)%s; try again", verb[k],
-                    cause, not_done[k]);
+                    "cannot %s the keyring: %s (twice, each on a new session)%s; try again",
+                    verb[k], cause, not_done[k]);
         return KC_KEYRING_UNAVAILABLE;
     case KC_OP_NO_SERVICE:
         g_set_error(error, KC_ERROR, KC_EXIT_KEYRING,
@@ -205,8 +206,8 @@ static enum kc_keyring_rc explain(const struct kc_op *op, enum kind k, enum kc_o
         return KC_KEYRING_UNAVAILABLE;
     case KC_OP_NOT_KEPT:
         g_set_error(error, KC_ERROR, KC_EXIT_KEYRING,
-                    "the keyring took the App Token but does not give it back: reading it "
-                    "after storing it gave something else; try again");
+                    "the keyring took the App Token but does not give it back (%s); try again",
+                    op->cause ? op->cause->message : "reading it gave something else");
         return KC_KEYRING_UNAVAILABLE;
     case KC_OP_TIMEOUT:
         g_set_error(error, KC_ERROR, KC_EXIT_KEYRING,

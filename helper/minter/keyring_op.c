@@ -63,9 +63,11 @@ static enum kc_op_status failed(struct kc_op *op, GError *e)
         return KC_OP_LOCKED;
     /* KWallet's Diffie-Hellman fault (doc/keyrings.md): OpenSession refused with InvalidArgs
      * "Client public key size is invalid", or "Can't find session ..." for a secret sent over
-     * a session whose keys do not match */
+     * a session whose keys do not match; any service's answer about an unknown session */
+    bool remote =
+        e->domain == G_DBUS_ERROR || g_error_matches(e, G_IO_ERROR, G_IO_ERROR_DBUS_ERROR);
     if (g_error_matches(e, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS) ||
-        strstr(e->message, "session"))
+        (remote && strcasestr(e->message, "session")))
         return KC_OP_SESSION;
     return KC_OP_ERROR;
 }
@@ -285,17 +287,25 @@ static void remove_leftovers(struct kc_op *op, GList *old)
     g_list_free_full(now, g_object_unref);
 }
 
-/* Reads the stored token back: "stored" is said only of a token the keyring gives back. */
+/* Reads the stored token back: "stored" is said only of a token the keyring gives back (or,
+ * when the deadline leaves no time to check, of one it took). */
 static enum kc_op_status read_back(struct kc_op *op, SecretItem *fresh, const char *token)
 {
     GError *e = NULL;
-    if (!secret_item_load_secret_sync(fresh, op->cancel, &e))
-        return failed(op, e);
+    if (!secret_item_load_secret_sync(fresh, op->cancel, &e)) {
+        if (g_cancellable_is_cancelled(op->cancel)) {
+            g_error_free(e);
+            return KC_OP_OK;
+        }
+        set_cause(op, e);
+        return KC_OP_NOT_KEPT;
+    }
     g_autoptr(SecretValue) v = secret_item_get_secret(fresh);
     gsize n = 0;
     const char *got = v ? secret_value_get(v, &n) : NULL;
     if (got && n == strlen(token) && memcmp(got, token, n) == 0)
         return KC_OP_OK;
+    set_cause(op, NULL);
     return KC_OP_NOT_KEPT;
 }
 
