@@ -42,6 +42,45 @@ bool kc_op_attended(void)
     return (x && *x) || (w && *w);
 }
 
+/* Creating and deleting items: libsecret's async calls, run in the attempt's own main context
+ * (op->ctx). Their *_sync versions drop their result, and the prompt proxy it holds (KeePassXC
+ * answers every CreateItem with a prompt), only after their private context is gone; the
+ * proxy's signal subscriptions are then freed by callbacks on that context which never run
+ * (2 x 8 bytes per prompt, LeakSanitizer). keyring.c drains op->ctx once the attempt has
+ * dropped every object made in it. */
+static void on_done(GObject *source, GAsyncResult *res, gpointer data)
+{
+    (void)source;
+    *(GAsyncResult **)data = g_object_ref(res);
+}
+
+static GAsyncResult *wait_for(struct kc_op *op, GAsyncResult **res)
+{
+    while (!*res)
+        g_main_context_iteration(op->ctx, TRUE);
+    return *res;
+}
+
+static SecretItem *item_create(struct kc_op *op, SecretCollection *coll, GHashTable *attrs,
+                               const char *label, SecretValue *value, GError **error)
+{
+    GAsyncResult *res = NULL;
+    secret_item_create(coll, &kc_token_schema, attrs, label, value, SECRET_ITEM_CREATE_NONE,
+                       op->cancel, on_done, &res);
+    SecretItem *item = secret_item_create_finish(wait_for(op, &res), error);
+    g_object_unref(res);
+    return item;
+}
+
+static bool item_delete(struct kc_op *op, SecretItem *item, GCancellable *cancel, GError **error)
+{
+    GAsyncResult *res = NULL;
+    secret_item_delete(item, cancel, on_done, &res);
+    bool ok = secret_item_delete_finish(item, wait_for(op, &res), error);
+    g_object_unref(res);
+    return ok;
+}
+
 static void set_cause(struct kc_op *op, GError *e)
 {
     g_clear_error(&op->cause);
@@ -226,8 +265,7 @@ static enum kc_op_status create(struct kc_op *op, SecretCollection *coll, const 
     GError *e = NULL;
     /* Never SECRET_ITEM_CREATE_REPLACE: KeePassXC before 2.7.6 opens an access dialog for the
      * item it would replace, even with ConfirmAccessItem=false (keepassxc issue 9255). */
-    *out = secret_item_create_sync(coll, &kc_token_schema, attrs, label, value,
-                                   SECRET_ITEM_CREATE_NONE, op->cancel, &e);
+    *out = item_create(op, coll, attrs, label, value, &e);
     return *out ? KC_OP_OK : failed(op, e);
 }
 
@@ -240,7 +278,7 @@ static enum kc_op_status remove_old(struct kc_op *op, GList *old, SecretItem *fr
         if (strcmp(g_dbus_proxy_get_object_path(l->data), fresh_path) == 0)
             continue;
         GError *e = NULL;
-        if (secret_item_delete_sync(l->data, op->cancel, &e))
+        if (item_delete(op, l->data, op->cancel, &e))
             continue;
         enum kc_op_status why = failed(op, e);
         if (why == KC_OP_TIMEOUT)
@@ -257,7 +295,7 @@ static enum kc_op_status remove_old(struct kc_op *op, GList *old, SecretItem *fr
         g_autoptr(GCancellable) cancel = g_cancellable_new();
         struct kc_cancel_timer *timer =
             kc_cancel_timer_start(cancel, g_get_monotonic_time() + ROLLBACK_US);
-        bool back = secret_item_delete_sync(fresh, cancel, NULL);
+        bool back = item_delete(op, fresh, cancel, NULL);
         kc_cancel_timer_stop(timer);
         return back ? KC_OP_NOT_REPLACED : KC_OP_BOTH_KEPT;
     }
@@ -283,7 +321,7 @@ static void remove_leftovers(struct kc_op *op, GList *old)
         return;
     for (GList *l = now; l; l = l->next)
         if (!listed(old, g_dbus_proxy_get_object_path(l->data)))
-            secret_item_delete_sync(l->data, op->cancel, NULL);
+            item_delete(op, l->data, op->cancel, NULL);
     g_list_free_full(now, g_object_unref);
 }
 
@@ -343,7 +381,7 @@ enum kc_op_status kc_op_clear(struct kc_op *op)
         st = items_unlocked(op, true, &items);
     for (GList *l = st == KC_OP_OK ? items : NULL; l && st == KC_OP_OK; l = l->next) {
         GError *e = NULL;
-        if (secret_item_delete_sync(l->data, op->cancel, &e))
+        if (item_delete(op, l->data, op->cancel, &e))
             op->removed = true;
         else
             st = failed(op, e);

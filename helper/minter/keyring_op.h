@@ -39,6 +39,7 @@ struct kc_op {
     GCancellable *cancel; /* cancelled at the deadline */
     gint64 deadline;      /* g_get_monotonic_time() units */
     SecretService *svc;   /* the attempt's connection (kc_keyring_service_open) */
+    GMainContext *ctx;    /* the attempt's thread-default main context (keyring.c) */
     GError *cause;        /* the provider's words, for SESSION, NO_SERVICE, ERROR, ... */
     /* results */
     char *token;  /* lookup: FOUND (secret_password_free) */
