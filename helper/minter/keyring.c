@@ -108,13 +108,13 @@ static enum kc_op_status run(struct kc_op *op, const struct kc_profile *p, bool 
     for (int i = 0; i < 2; i++) {
         g_clear_error(&op->cause);
         op->ctx = g_main_context_new();
-        g_main_context_push_thread_default(op->ctx);
         st = attempt(op, token);
         if (op->svc)
             g_object_unref(op->svc);
         op->svc = NULL;
         /* every object of the attempt is gone: run what their finalizers left in the context
          * (keyring_op.c item_create says why) */
+        g_main_context_push_thread_default(op->ctx);
         while (g_main_context_iteration(op->ctx, FALSE))
             ;
         g_main_context_pop_thread_default(op->ctx);

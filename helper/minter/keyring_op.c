@@ -43,11 +43,13 @@ bool kc_op_attended(void)
 }
 
 /* Creating and deleting items: libsecret's async calls, run in the attempt's own main context
- * (op->ctx). Their *_sync versions drop their result, and the prompt proxy it holds (KeePassXC
- * answers every CreateItem with a prompt), only after their private context is gone; the
- * proxy's signal subscriptions are then freed by callbacks on that context which never run
- * (2 x 8 bytes per prompt, LeakSanitizer). keyring.c drains op->ctx once the attempt has
- * dropped every object made in it. */
+ * (op->ctx), pushed for that call only. Their *_sync versions drop their result, and the prompt
+ * proxy it holds (KeePassXC answers every CreateItem with a prompt), only after their private
+ * context is gone; the proxy's signal subscriptions are then freed by callbacks on that
+ * context which never run (2 x 8 bytes per prompt, LeakSanitizer). keyring.c drains op->ctx
+ * once the attempt has dropped every object. The other objects (the service, collection and
+ * items of the sync calls) stay on contexts nobody iterates, as with the sync API: their
+ * property-change handlers leak when they run (valgrind). */
 static void on_done(GObject *source, GAsyncResult *res, gpointer data)
 {
     (void)source;
@@ -58,6 +60,7 @@ static GAsyncResult *wait_for(struct kc_op *op, GAsyncResult **res)
 {
     while (!*res)
         g_main_context_iteration(op->ctx, TRUE);
+    g_main_context_pop_thread_default(op->ctx);
     return *res;
 }
 
@@ -65,6 +68,7 @@ static SecretItem *item_create(struct kc_op *op, SecretCollection *coll, GHashTa
                                const char *label, SecretValue *value, GError **error)
 {
     GAsyncResult *res = NULL;
+    g_main_context_push_thread_default(op->ctx);
     secret_item_create(coll, &kc_token_schema, attrs, label, value, SECRET_ITEM_CREATE_NONE,
                        op->cancel, on_done, &res);
     SecretItem *item = secret_item_create_finish(wait_for(op, &res), error);
@@ -75,6 +79,7 @@ static SecretItem *item_create(struct kc_op *op, SecretCollection *coll, GHashTa
 static bool item_delete(struct kc_op *op, SecretItem *item, GCancellable *cancel, GError **error)
 {
     GAsyncResult *res = NULL;
+    g_main_context_push_thread_default(op->ctx);
     secret_item_delete(item, cancel, on_done, &res);
     bool ok = secret_item_delete_finish(item, wait_for(op, &res), error);
     g_object_unref(res);
