@@ -331,7 +331,8 @@ static void remove_leftovers(struct kc_op *op, GList *old)
 }
 
 /* Reads the stored token back: "stored" is said only of a token the keyring gives back (or,
- * when the deadline leaves no time to check, of one it took). */
+ * when the deadline leaves no time to check, of one it took). A secret that cannot be
+ * decrypted is the session's fault (KWallet's Diffie-Hellman bug): KC_OP_SESSION, retried. */
 static enum kc_op_status read_back(struct kc_op *op, SecretItem *fresh, const char *token)
 {
     GError *e = NULL;
@@ -340,8 +341,9 @@ static enum kc_op_status read_back(struct kc_op *op, SecretItem *fresh, const ch
             g_error_free(e);
             return KC_OP_OK;
         }
+        bool undecryptable = g_error_matches(e, SECRET_ERROR, SECRET_ERROR_PROTOCOL);
         set_cause(op, e);
-        return KC_OP_NOT_KEPT;
+        return undecryptable ? KC_OP_SESSION : KC_OP_NOT_KEPT;
     }
     g_autoptr(SecretValue) v = secret_item_get_secret(fresh);
     gsize n = 0;
@@ -366,6 +368,15 @@ enum kc_op_status kc_op_store(struct kc_op *op, const char *token)
         st = create(op, coll, token, &fresh);
         if (st != KC_OP_OK)
             remove_leftovers(op, old);
+    }
+    /* The new token is read back before the old one goes: one that the keyring took wrongly
+     * (over a session whose keys do not match, kwalletd's padding check passes by chance once
+     * in 256) is taken out again, and the old token stays. And once more after: removing an
+     * old item that shared the new one's entry (kwalletd) would take the new token with it. */
+    if (st == KC_OP_OK) {
+        st = read_back(op, fresh, token);
+        if (st != KC_OP_OK)
+            item_delete(op, fresh, op->cancel, NULL);
     }
     if (st == KC_OP_OK)
         st = remove_old(op, old, fresh);

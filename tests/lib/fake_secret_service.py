@@ -27,6 +27,10 @@ Faults, armed over D-Bus with org.kaltura.test.FakeSecrets.SetFault(name, count)
                         item without a secret behind, whose entry location (its key here)
                         the next new item with that label is given again: removing the one
                         removes the other's secret too.
+  session-key-mismatch-stored
+                        As session-key-mismatch, but kwalletd's padding check of a secret it
+                        receives passes (by chance, 1 time in 256): CreateItem succeeds and
+                        stores what it decrypted, garbage. Reading it back fails as above.
 
 org.kaltura.test.FakeSecrets also has SetLocked(b) (lock state of the collection),
 SetUnlockPrompt(s) (what the prompt that Unlock returns for a locked collection does:
@@ -90,6 +94,7 @@ class Session(dbus.service.Object):
     def __init__(self, svc, path, key=None):
         super().__init__(svc.conn, path)
         self.svc, self.path, self.key, self.client_key = svc, path, key, key
+        self.padding_passes = False  # session-key-mismatch-stored
 
     @dbus.service.method(S_SESSION)
     def Close(self):
@@ -120,7 +125,8 @@ class Session(dbus.service.Object):
             return None
         plain = aes(self.key, bytes(params), bytes(value), False)
         if not pkcs7_ok(plain):
-            return None
+            # the check that passes by chance: what was decrypted, garbage, is taken
+            return plain if self.padding_passes else None
         return plain[:-plain[-1]]
 
 
@@ -359,7 +365,8 @@ class Service(dbus.service.Object):
             raise Error("org.freedesktop.DBus.Error.InvalidArgs",
                         "Client public key size is invalid")
         peer = int.from_bytes(client_pub, "big")
-        mismatch = self.fault("session-key-mismatch")
+        stored = self.fault("session-key-mismatch-stored")
+        mismatch = stored or self.fault("session-key-mismatch")
         while True:
             private = int.from_bytes(os.urandom(PRIME_BYTES), "big") % (PRIME - 2) + 1
             shared = pow(peer, private, PRIME).to_bytes(PRIME_BYTES, "big")
@@ -368,6 +375,7 @@ class Service(dbus.service.Object):
         public = pow(2, private, PRIME)
         session = Session(self, path, hkdf16(shared.lstrip(b"\0") if mismatch else shared))
         session.client_key = hkdf16(shared)  # what libsecret derives (padded secret)
+        session.padding_passes = stored
         self.sessions[path] = session
         pub = public.to_bytes(PRIME_BYTES, "big")
         return dbus.ByteArray(pub, variant_level=1), dbus.ObjectPath(path)
@@ -430,7 +438,8 @@ class Service(dbus.service.Object):
     # --- test control ---
     @dbus.service.method(TEST, in_signature="si")
     def SetFault(self, name, count):
-        if name not in ("open-session-bad-key", "session-key-mismatch"):
+        if name not in ("open-session-bad-key", "session-key-mismatch",
+                        "session-key-mismatch-stored"):
             raise Error("org.freedesktop.DBus.Error.InvalidArgs", f"no fault {name}")
         self.faults[name] = count
 

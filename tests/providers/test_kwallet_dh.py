@@ -88,6 +88,37 @@ class KWalletDH(provider_cases.ProviderCases):
         self.assert_stored(tid, tok)
         self.assertKs(self.get(), tid)
 
+    def test_i_store_taken_wrongly_is_retried(self):
+        # over a mismatched session kwalletd's padding check can pass by chance: it stores
+        # garbage and CreateItem succeeds. The read-back cannot decrypt it: that new item is
+        # taken out again, and a new session stores the token
+        tid, tok = create_token()
+        self.provider.fault("session-key-mismatch-stored", 1)
+        before = self.sessions()
+        self.login(tid, tok)
+        self.assertEqual(self.sessions() - before, 2, "one bad session, one retry")
+        self.assert_stored(tid, tok)
+
+    def test_j_relogin_taken_wrongly_keeps_then_replaces_the_old_token(self):
+        # the same on a re-login: the old token is not removed for garbage; the retry
+        # replaces it with the new one
+        tid, _ = self.stored()
+        self.provider.fault("session-key-mismatch-stored", 1)
+        other = "0123456789abcdef0123456789abcdef"
+        self.login(tid, other, extra=["--no-verify"])
+        self.assert_stored(tid, other)
+
+    def test_k_relogin_taken_wrongly_every_time_keeps_the_old_token(self):
+        # every session stores garbage: login fails (exit 7), the token stored before stays
+        tid, tok = self.stored()
+        self.provider.fault("session-key-mismatch-stored", -1)
+        p = self.login(tid, "0123456789abcdef0123456789abcdef", extra=["--no-verify"],
+                       check=False)
+        self.provider.fault("session-key-mismatch-stored", 0)
+        self.assert_stored(tid, tok)
+        self.assertFails(p, 7, "not stored", "session")
+        self.assertKs(self.get(), tid)
+
     def test_f_refused_every_time_is_a_keyring_error(self):
         # the retry is once: a provider that refuses every session is reported, exit 7,
         # with its own words
