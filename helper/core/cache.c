@@ -23,6 +23,7 @@
 
 #define FORMAT_LINE     "format=kc1\n"
 #define WIDGET_MIN_LEFT 60
+#define LOCK_IDLE       60          /* seconds a lock file is kept at least (prune) */
 #define CONFIG_MAX      (16 * 1024) /* a bigger config file: no request alias (always a miss) */
 
 struct kc_cache {
@@ -535,8 +536,14 @@ static void prune_one(struct kc_cache *c, const char *name, time_t now)
             kc_store_remove(&c->st, name);
         return;
     }
+    if (strncmp(name, "lock-", 5) == 0) {
+        /* One per request identity and KS key ever asked for (every host git asks about,
+         * every config edit): without this they pile up. */
+        kc_store_remove_idle_lock(&c->st, name, now - LOCK_IDLE);
+        return;
+    }
     if (!is_req && strncmp(name, "ks-", 3) != 0 && strncmp(name, "widget-", 7) != 0)
-        return; /* lock- files stay: unlinking a lock file breaks the lock for waiters */
+        return;
     char *buf;
     size_t len;
     enum kc_read_rc rc = kc_store_read(&c->st, name, &buf, &len);

@@ -53,6 +53,8 @@ static enum kc_op_status file_lookup(struct kc_op *op, const char *unused)
         return KC_OP_UNUSABLE;
     }
     op->token = t;
+    if (t && op->found)
+        op->found(op->found_data); /* no search in this backend: told once it is read */
     return t ? KC_OP_OK : KC_OP_NOT_FOUND;
 }
 
@@ -92,11 +94,16 @@ static enum kc_op_status service_clear(struct kc_op *op, const char *unused)
 
 typedef enum kc_op_status (*attempt_fn)(struct kc_op *op, const char *token);
 
-/* Runs an attempt within the profile's timeout: one deadline for the whole operation. */
+/* Runs an attempt within the profile's timeout: one deadline for the whole operation. The
+ * caller sets op->found and op->found_data (or zeroes them) before. */
 static enum kc_op_status run(struct kc_op *op, const struct kc_profile *p, bool may_unlock,
                              attempt_fn attempt, const char *token)
 {
+    void (*found)(void *) = op->found;
+    void *found_data = op->found_data;
     memset(op, 0, sizeof *op);
+    op->found = found;
+    op->found_data = found_data;
     op->p = p;
     op->may_unlock = may_unlock;
     op->cancel = g_cancellable_new();
@@ -258,10 +265,10 @@ static enum kc_keyring_rc finish(struct kc_op *op, enum kind k, enum kc_op_statu
 
 /* ---- the API ---- */
 
-static enum kc_keyring_rc lookup(const struct kc_profile *p, bool may_unlock, char **token,
-                                 GError **error)
+static enum kc_keyring_rc lookup(const struct kc_profile *p, bool may_unlock, void (*found)(void *),
+                                 void *found_data, char **token, GError **error)
 {
-    struct kc_op op;
+    struct kc_op op = {.found = found, .found_data = found_data};
     enum kc_op_status st =
         run(&op, p, may_unlock, file_backend() ? file_lookup : service_lookup, NULL);
     *token = op.token; /* set only when found */
@@ -270,20 +277,26 @@ static enum kc_keyring_rc lookup(const struct kc_profile *p, bool may_unlock, ch
 
 enum kc_keyring_rc kc_keyring_lookup(const struct kc_profile *p, char **token, GError **error)
 {
-    return lookup(p, true, token, error);
+    return lookup(p, true, NULL, NULL, token, error);
+}
+
+enum kc_keyring_rc kc_keyring_lookup_found(const struct kc_profile *p, void (*found)(void *ctx),
+                                           void *ctx, char **token, GError **error)
+{
+    return lookup(p, true, found, ctx, token, error);
 }
 
 enum kc_keyring_rc kc_keyring_probe(const struct kc_profile *p, GError **error)
 {
     char *token = NULL;
-    enum kc_keyring_rc rc = lookup(p, false, &token, error);
+    enum kc_keyring_rc rc = lookup(p, false, NULL, NULL, &token, error);
     kc_keyring_free(token);
     return rc;
 }
 
 bool kc_keyring_store(const struct kc_profile *p, const char *token, GError **error)
 {
-    struct kc_op op;
+    struct kc_op op = {0};
     enum kc_op_status st = run(&op, p, true, file_backend() ? file_store : kc_op_store, token);
     finish(&op, STORE, st, error);
     return st == KC_OP_OK;
@@ -291,7 +304,7 @@ bool kc_keyring_store(const struct kc_profile *p, const char *token, GError **er
 
 bool kc_keyring_clear(const struct kc_profile *p, bool *removed, GError **error)
 {
-    struct kc_op op;
+    struct kc_op op = {0};
     enum kc_op_status st = run(&op, p, true, file_backend() ? file_clear : service_clear, NULL);
     *removed = st == KC_OP_OK && op.removed;
     finish(&op, REMOVE, st, error);

@@ -30,6 +30,13 @@ enum kc_keyring_rc kc_keyring_lookup(const struct kc_profile *p, char **token, G
 enum kc_keyring_rc kc_keyring_probe(const struct kc_profile *p, GError **error);
 void kc_keyring_free(char *token);
 
+/* kc_keyring_lookup that calls found(ctx), at most once, as soon as the profile's item is known
+ * to exist (after the search, before the item is unlocked and its secret read: the slow part),
+ * so the caller can start work that only makes sense with a token. No item, no keyring, a
+ * locked collection that stays locked: found is never called. One deadline (p->timeout). */
+enum kc_keyring_rc kc_keyring_lookup_found(const struct kc_profile *p, void (*found)(void *ctx),
+                                           void *ctx, char **token, GError **error);
+
 /* Stores the profile's token, replacing a stored one: the new item is made first, then the old
  * one removed, so a failure never loses the token stored before. */
 bool kc_keyring_store(const struct kc_profile *p, const char *token, GError **error);

@@ -181,11 +181,22 @@ static enum kc_op_status search(struct kc_op *op, GList **items)
     return e ? failed(op, e) : KC_OP_OK;
 }
 
+/* Tells the caller that the profile's item exists (op->found), once. */
+static void announce_found(struct kc_op *op)
+{
+    void (*found)(void *) = op->found;
+    op->found = NULL;
+    if (found)
+        found(op->found_data);
+}
+
 /* The profile's items, locked ones included. Unlocks them when all must be (store, clear: an
  * item that stays locked cannot be removed) or when none is unlocked (lookup). */
 static enum kc_op_status items_unlocked(struct kc_op *op, bool all, GList **items)
 {
     enum kc_op_status st = search(op, items);
+    if (st == KC_OP_OK && *items)
+        announce_found(op); /* before the slow part: unlocking an item, reading its secret */
     GList *locked = NULL;
     size_t open = 0;
     for (GList *l = st == KC_OP_OK ? *items : NULL; l; l = l->next) {

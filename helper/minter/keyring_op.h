@@ -41,6 +41,10 @@ struct kc_op {
     SecretService *svc;   /* the attempt's connection (kc_keyring_service_open) */
     GMainContext *ctx;    /* the attempt's thread-default main context (keyring.c) */
     GError *cause;        /* the provider's words, for SESSION, NO_SERVICE, ERROR, ... */
+    /* lookup: called once the profile's item is known to exist, then cleared (at most once
+     * per operation, retry included); NULL: nobody to tell */
+    void (*found)(void *data);
+    void *found_data;
     /* results */
     char *token;  /* lookup: FOUND (secret_password_free) */
     bool removed; /* clear: an item was removed */

@@ -187,9 +187,27 @@ bool kc_mint_with_token(const struct kc_profile *p, const char *token, struct kc
     return ok;
 }
 
-/* With the keyring's token. The widget KS is fetched while the keyring is read: a cold get
- * costs the longer of the two, not their sum. A keyring failure wins over a network one (it
- * says what to do), and stops the fetch early. */
+/* The widget fetch, started once the keyring has found the token's item (not before: without
+ * a bus, a Secret Service or an item, no request reaches the server at all). */
+struct overlap {
+    const struct kc_profile *p;
+    struct kc_cache *cache;
+    GError **error;
+    struct kc_api *api;
+    struct widget_job *job;
+};
+
+static void overlap_start(void *data)
+{
+    struct overlap *o = data;
+    o->api = kc_api_new(o->p, o->error);
+    o->job = o->api ? widget_start(o->p, o->cache, o->api) : NULL;
+}
+
+/* With the keyring's token. The widget KS is fetched while the keyring reads the token (a
+ * Secret Service session, GetSecrets, maybe an unlock prompt): a cold get costs the longer of
+ * the two, not their sum. A keyring failure wins over a network one (it says what to do), and
+ * stops the fetch early. */
 static int mint_fresh(const struct kc_profile *p, struct kc_cache *cache, struct kc_session *s)
 {
     GError *e = NULL, *ek = NULL;
@@ -198,9 +216,11 @@ static int mint_fresh(const struct kc_profile *p, struct kc_cache *cache, struct
     /* kc_api_new warns about plain http; that warning must not precede a keyring error (one
      * line per failure), so such a rare profile waits for the keyring first. */
     bool overlap = !kc_profile_insecure(p);
-    struct kc_api *api = overlap ? kc_api_new(p, &e) : NULL;
-    struct widget_job *job = api ? widget_start(p, cache, api) : NULL;
-    bool found = kc_keyring_lookup(p, &token, &ek) == KC_KEYRING_FOUND;
+    struct overlap o = {.p = p, .cache = cache, .error = &e};
+    bool found = kc_keyring_lookup_found(p, overlap ? overlap_start : NULL, &o, &token, &ek) ==
+                 KC_KEYRING_FOUND;
+    struct kc_api *api = o.api;
+    struct widget_job *job = o.job;
     if (job)
         wks = widget_finish(job, !found, &from_cache, &e);
     if (!found) {

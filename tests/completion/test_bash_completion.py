@@ -20,7 +20,8 @@ COMPLETION = os.path.abspath(sys.argv[1])
 COMMANDS = ["capability", "erase", "get", "ks", "login", "logout", "revoke", "status", "store"]
 GLOBAL_OPTS = ["--config", "--help", "--profile", "--version"]
 LOGIN_OPTS = ["--app-token-id", "--ca-file", "--expiry", "--hash", "--no-verify",
-              "--partner-id", "--privileges", "--service-url", "--session-type", "--user-id"]
+              "--partner-id", "--privileges", "--proxy", "--service-url", "--session-type",
+              "--user-id"]
 
 
 class BashCompletionTest(unittest.TestCase):

@@ -24,14 +24,6 @@ from syslog_capture import Syslog
 # in full and report "not ok ... # TODO <why>" (meson: EXPECTEDFAIL). When a fix makes one
 # pass, the suite fails (UNEXPECTEDPASS) until its entry here is removed.
 KNOWN_FAILING = {
-    "test_no_network_without_keyring__stopped_keyring":
-        "issue 11 item 3: widget-session request sent before the keyring says there is none",
-    "test_no_network_without_keyring__stopped_bus":
-        "issue 11 item 3: widget-session request sent before the keyring says there is none",
-    "test_no_network_without_keyring__no_token_stored":
-        "issue 11 item 3: widget-session request sent before the keyring says there is none",
-    "test_proxy_config_key":
-        "issue 11 item 4: no `proxy` config key",
 }
 
 # The module's timeout in the tests where a login cannot get a KS (seconds).
