@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -182,6 +183,12 @@ static int cache_or_minter(const struct opts *o, const struct kc_command *c, cha
         diag_error("bad credential request on standard input: %s", why);
         return KC_EXIT_INPUT;
     }
+    if (kc_request_lacks_host(req.protocol, req.host)) { /* nobody's KS: see protocol.h */
+        kc_request_clear(&req);
+        secure_wipe(raw, raw_len);
+        free(raw);
+        return KC_EXIT_OK;
+    }
     /* shared=false: a KS for this request alone, which no cache hit can be. */
     int rc = req.unshared ? -1 : try_cache(o, &req, c->answer, &lead_fd);
     kc_request_clear(&req);
@@ -198,6 +205,10 @@ int main(int argc, char **argv)
     /* No core dumps and no ptrace by other processes of this user: a cache hit holds a KS
      * (the minter does the same for itself; exec resets the flag). */
     prctl(PR_SET_DUMPABLE, 0);
+    /* What we create (the cache dir, lock files) is ours alone, whatever the caller's umask:
+     * one that hid owner-read left a cache dir we could not open, so nothing fixed its mode
+     * and the cache stayed off. The minter does the same. */
+    umask(077);
     struct opts o;
     if (parse_opts(argc, argv, &o) != 0 || (o.cmd == 0 && !o.delegate)) {
         diag_error("usage: kaltura-credential [--config FILE] [--profile NAME] COMMAND "

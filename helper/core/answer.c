@@ -17,16 +17,18 @@ void kc_answer_clear(struct kc_answer *a)
     free(a->username);
     free(a->protocol);
     free(a->host);
+    free(a->partner_id);
     memset(a, 0, sizeof *a);
 }
 
 bool kc_answer_ok(const struct kc_answer *a)
 {
-    return kc_text_ok(a->ks, KC_ANSWER_MAX_KS, KC_TEXT_NONEMPTY | KC_TEXT_NO_SPACE) &&
-           kc_text_ok(a->username, KC_ANSWER_MAX_USERNAME, KC_TEXT_NONEMPTY) &&
-           kc_text_ok(a->protocol, KC_ANSWER_MAX_PROTOCOL, KC_TEXT_NONEMPTY | KC_TEXT_NO_SPACE) &&
-           kc_text_ok(a->host, KC_ANSWER_MAX_HOST, KC_TEXT_NONEMPTY | KC_TEXT_NO_SPACE) &&
-           a->expiry > 0;
+    const unsigned word = KC_TEXT_NONEMPTY | KC_TEXT_NO_SPACE | KC_TEXT_ASCII;
+    return a->ks != NULL && a->partner_id != NULL &&
+           kc_ks_well_formed(a->ks, strlen(a->ks), a->partner_id) &&
+           kc_text_ok(a->username, KC_ANSWER_MAX_USERNAME, KC_TEXT_NONEMPTY | KC_TEXT_ASCII) &&
+           kc_text_ok(a->protocol, KC_ANSWER_MAX_PROTOCOL, word) &&
+           kc_text_ok(a->host, KC_ANSWER_MAX_HOST, word) && a->expiry > 0;
 }
 
 static int write_answer(FILE *out, const struct kc_answer *a, enum kc_answer_format format)
@@ -47,8 +49,12 @@ static int write_answer(FILE *out, const struct kc_answer *a, enum kc_answer_for
 int kc_answer_print(FILE *out, const struct kc_answer *a, enum kc_answer_format format)
 {
     if (!kc_answer_ok(a)) {
-        diag_error("the KS or a value printed with it is not one line of printable text, or is "
-                   "too long");
+        diag_error("the KS is not a well-formed KS of partner %s, or a value printed with it "
+                   "is not printable ASCII, or is too long",
+                   a->partner_id != NULL && kc_text_ok(a->partner_id, KC_KS_PARTNER_MAX,
+                                                       KC_TEXT_NONEMPTY | KC_TEXT_ASCII)
+                       ? a->partner_id
+                       : "(none)");
         return KC_EXIT_BAD_RESPONSE;
     }
     errno = 0;

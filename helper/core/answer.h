@@ -14,6 +14,7 @@ struct kc_answer {
     char *protocol;   /* from service_url, e.g. "https" */
     char *host;       /* from service_url, e.g. "www.kaltura.com" or "localhost:8443" */
     long long expiry; /* absolute unix time */
+    char *partner_id; /* the profile's: the KS must be this partner's (not printed) */
 };
 void kc_answer_clear(struct kc_answer *a);
 
@@ -22,8 +23,9 @@ enum kc_answer_format {
     KC_ANSWER_BARE,       /* ks: the KS and a newline */
 };
 
-/* true when every value of a may be printed: one line of printable text within the bounds of
- * contract.h, expiry > 0. The cache keeps nothing else. */
+/* true when every value of a may be printed: printable ASCII within the bounds of contract.h,
+ * the KS a well-formed KS of partner_id (kc_ks_well_formed), expiry > 0. The cache keeps and
+ * serves nothing else. */
 bool kc_answer_ok(const struct kc_answer *a);
 
 /* Writes a to out and flushes it. Every value is checked before anything is written, so on

@@ -41,6 +41,7 @@ static struct kc_answer answer_view(const struct kc_profile *p, const struct kc_
         .protocol = p->protocol,
         .host = p->host,
         .expiry = s->expiry,
+        .partner_id = p->partner_id,
     };
 }
 
@@ -277,6 +278,7 @@ mint:
         out->protocol = kc_xstrdup(view.protocol);
         out->host = kc_xstrdup(view.host);
         out->expiry = view.expiry;
+        out->partner_id = kc_xstrdup(view.partner_id);
         if (cache && shared)
             kc_cache_put_ks(cache, &params, out);
     }
