@@ -105,6 +105,14 @@ static enum kc_op_status failed(struct kc_op *op, GError *e)
     if (g_error_matches(e, SECRET_ERROR, SECRET_ERROR_IS_LOCKED) ||
         strstr(e->message, "locked collection"))
         return KC_OP_LOCKED;
+    /* nobody owns org.freedesktop.secrets and nothing can be activated for it: opening the
+     * service does not call it, so the first call tells */
+    if (g_error_matches(e, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
+        g_error_matches(e, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER) ||
+        g_error_matches(e, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_SERVICE_NOT_FOUND)) {
+        g_dbus_error_strip_remote_error(e);
+        return KC_OP_NO_SERVICE;
+    }
     /* KWallet's Diffie-Hellman fault (doc/keyrings.md): OpenSession refused with InvalidArgs
      * "Client public key size is invalid", or "Can't find session ..." for a secret sent over
      * a session whose keys do not match; any service's answer about an unknown session */
