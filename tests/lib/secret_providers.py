@@ -452,13 +452,28 @@ class KeePassXC(Provider):
         p.stdin.close()
         return p
 
+    flushes = 0
+
     def flush(self):
         """KeePassXC 2.7.4 saves the .kdbx after every change, but skips a save asked for
         while another one runs ("Database save is already in progress", Database::saveAs)
-        and does not try again: under load the file can miss the last change until the
-        next one. Locking saves a modified database; then it is unlocked again."""
-        self.lock()
-        self.unlock()
+        and does not try again; the save that ran then marks the database clean, so neither
+        locking nor quitting writes the missed change. A new change does: the collection's
+        Label (the database's name, the exposed group being the root) gets a new value, and
+        its save writes everything. Returns once the file was written (a save skipped again
+        leaves it as it was: the caller checks and flushes once more)."""
+        before = os.stat(self.db).st_mtime_ns
+        KeePassXC.flushes += 1
+        try:
+            call(SECRETS, default_collection(), PROPS, "Set", COLLECTION, "Label",
+                 dbus.String(f"kc-test-{KeePassXC.flushes}", variant_level=1))
+        except dbus.DBusException:
+            return  # locked: nothing to write (the caller checks and comes back)
+        try:
+            wait_for("KeePassXC to write its .kdbx",
+                     lambda: os.stat(self.db).st_mtime_ns != before, timeout=10)
+        except TimeoutError:
+            pass
 
     def unlock_in_place(self):
         # KeePassXC's own D-Bus interface (what `keepassxc --pw-stdin FILE` of a second
