@@ -30,7 +30,6 @@ class KeePassXC(provider_cases.ProviderCases):
             self.provider.restart({"FdoSecrets/UnlockBeforeSearch": "false"})
         self.assertKs(self.get(), tid)
 
-
     def test_i_logout_with_delete_confirmation(self):
         # ConfirmDeleteItem=true: removing an item opens KeePassXC's confirmation dialog, which
         # nobody answers here. Outside a graphical session logout says at once that it needs
@@ -50,6 +49,7 @@ class KeePassXC(provider_cases.ProviderCases):
         finally:
             self.provider.restart({"FdoSecrets/ConfirmDeleteItem": "false"})
         self.assert_stored(tid, tok)
+
 
 if __name__ == "__main__":
     taptest.main()
