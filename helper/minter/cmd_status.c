@@ -11,8 +11,7 @@
 static void token_line(const struct kc_profile *p)
 {
     GError *e = NULL;
-    char *token = NULL;
-    switch (kc_keyring_lookup(p, &token, &e)) {
+    switch (kc_keyring_probe(p, &e)) { /* never asks to unlock */
     case KC_KEYRING_FOUND:
         printf("  token: stored in the keyring\n");
         break;
@@ -22,11 +21,13 @@ static void token_line(const struct kc_profile *p)
     case KC_KEYRING_LOCKED:
         printf("  token: unknown, the keyring is locked\n");
         break;
+    case KC_KEYRING_UNREADABLE:
+        printf("  token: stored, but its secret could not be read (try again)\n");
+        break;
     case KC_KEYRING_UNAVAILABLE:
         printf("  token: unknown, no keyring available\n");
         break;
     }
-    kc_keyring_free(token);
     g_clear_error(&e);
 }
 
