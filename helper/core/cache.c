@@ -21,7 +21,9 @@
 #include "small_file.h"
 #include "text.h"
 
-#define FORMAT_LINE     "format=kc1\n"
+/* kc2: ks- entries also hold service_url, partner_id, user_id and privileges (for ks --format
+ * and exec). A kc1 entry of an older version is not ours: a miss, removed, minted anew. */
+#define FORMAT_LINE     "format=kc2\n"
 #define WIDGET_MIN_LEFT 60
 #define CONFIG_MAX      (16 * 1024) /* a bigger config file: no request alias (always a miss) */
 
@@ -185,6 +187,16 @@ static char *field_dup(const char *buf, const char *key)
     return v != NULL ? kc_xstrndup(v, n) : NULL;
 }
 
+/* A value written by opt_field_add: "-" is NULL, "+<value>" the value; anything else: "". */
+static char *opt_field_dup(const char *buf, const char *key)
+{
+    size_t n;
+    const char *v = field(buf, key, &n);
+    if (v == NULL || n == 0 || (v[0] != '+' && v[0] != '-'))
+        return kc_xstrdup(""); /* not NULL: a corrupt line must not read as "not sent" */
+    return v[0] == '-' ? NULL : kc_xstrndup(v + 1, n - 1);
+}
+
 static bool field_eq(const char *buf, const char *key, const struct kc_buf *want)
 {
     size_t n;
@@ -259,6 +271,10 @@ enum kc_entry_rc kc_cache_parse_ks_entry(const char *buf, const char *desc, size
     out->protocol = field_dup(buf, "protocol");
     out->host = field_dup(buf, "host");
     out->expiry = expiry;
+    out->service_url = field_dup(buf, "service_url");
+    out->partner_id = field_dup(buf, "partner_id");
+    out->user_id = field_dup(buf, "user_id");           /* an empty line: none */
+    out->privileges = opt_field_dup(buf, "privileges"); /* "-": not sent, "+...": the value */
     /* Only what the writer may print: a '\r' or an over-long value is a corrupt entry. */
     if (!kc_answer_ok(out)) {
         kc_answer_clear(out);
@@ -320,8 +336,12 @@ int kc_cache_put_ks(struct kc_cache *c, const struct kc_ks_params *p, const stru
     entry_name(name, "ks", &d);
     kc_buf_add(&b, FORMAT_LINE "desc=");
     kc_buf_addn(&b, d.p, d.len);
-    kc_buf_printf(&b, "\nexpiry=%lld\nprotocol=%s\nhost=%s\nusername=%s\nks=%s\n", e->expiry,
-                  e->protocol, e->host, e->username, e->ks);
+    kc_buf_printf(&b,
+                  "\nexpiry=%lld\nprotocol=%s\nhost=%s\nusername=%s\nservice_url=%s\n"
+                  "partner_id=%s\nuser_id=%s\nprivileges=%s%s\nks=%s\n",
+                  e->expiry, e->protocol, e->host, e->username, e->service_url, e->partner_id,
+                  e->user_id != NULL ? e->user_id : "", e->privileges != NULL ? "+" : "-",
+                  e->privileges != NULL ? e->privileges : "", e->ks);
     kc_buf_free(&d);
     int rc = put_entry(c, name, &b);
     /* A mint is rare and already slow: the right moment to drop what expired meanwhile. */

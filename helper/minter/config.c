@@ -14,6 +14,7 @@
 #include "diag.h"
 #include "small_file.h"
 #include "text.h"
+#include "trace.h"
 
 /* A key that looks like it would hold a secret (README "Configuration"). */
 static bool key_is_secret(const char *key)
@@ -312,6 +313,8 @@ struct kc_config *kc_config_load_extra(const char *override, const char *extra, 
             goto out;
         }
     }
+    for (size_t i = 0; i < paths.n; i++)
+        kc_trace("config: %s: %s", paths.files[i], texts[i] ? "read" : "absent");
     for (size_t i = 0; i < paths.n; i++)
         sources[i] = paths.files[i];
     texts[paths.n] = g_strdup(extra);

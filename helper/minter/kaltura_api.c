@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "answer.h"
 #include "buf.h"
 #include "contract.h"
 #include "diag.h"
@@ -13,6 +14,7 @@
 #include "kc_config.h"
 #include "secure_mem.h"
 #include "text.h"
+#include "trace.h"
 
 #define CLIENT_TAG  "kaltura-credential:" KC_VERSION
 #define MAX_RETRIES 2 /* after the first attempt, for 5xx and dropped connections */
@@ -36,6 +38,7 @@ void kc_session_clear(struct kc_session *s)
 {
     secure_free_str(s->ks);
     g_free(s->user_id);
+    g_free(s->privileges);
     memset(s, 0, sizeof *s);
 }
 
@@ -226,6 +229,21 @@ static char *shown(const char *s, size_t max)
     return safe;
 }
 
+/* One attempt, for -v: the call, its HTTP status (or transport error) and its duration. */
+static void trace_call(const struct kc_api *a, const char *what, int attempt, CURLcode rc,
+                       long status, double ms)
+{
+    if (!kc_trace_on())
+        return;
+    char result[96];
+    if (rc == CURLE_OK)
+        snprintf(result, sizeof result, "HTTP %ld, %zu bytes", status, a->resp_len);
+    else
+        snprintf(result, sizeof result, "%s", curl_easy_strerror(rc));
+    kc_trace("api: %s at %s%s: %s in %.1f ms", what, a->service_url, attempt > 0 ? " (retry)" : "",
+             result, ms);
+}
+
 /* POSTs body to service/action; on success a->resp holds a 200 answer. */
 static bool perform(struct kc_api *a, const char *service, const char *action,
                     const struct kc_buf *body, const char *what, GError **error)
@@ -244,9 +262,11 @@ static bool perform(struct kc_api *a, const char *service, const char *action,
         a->errbuf[0] = '\0';
         curl_easy_setopt(a->curl, CURLOPT_TIMEOUT_MS, left);
         curl_easy_setopt(a->curl, CURLOPT_CONNECTTIMEOUT_MS, left);
+        double t0 = kc_trace_ms();
         CURLcode rc = curl_easy_perform(a->curl);
         long status = 0;
         curl_easy_getinfo(a->curl, CURLINFO_RESPONSE_CODE, &status);
+        trace_call(a, what, attempt, rc, status, kc_trace_ms() - t0);
         bool cancelled = a->cancelled && a->cancelled(a->cancel_ctx);
         if (attempt < MAX_RETRIES && !cancelled && retryable(rc, status) &&
             remaining_ms(a) > backoff_ms + 100) {
@@ -413,9 +433,24 @@ bool kc_api_parse(const char *body, size_t len, enum kc_api_answer kind, const c
     } else if (u && !JSON_NODE_HOLDS_NULL(u)) {
         return bad_answer(error, what, "userId is neither a string nor a number");
     }
+    char *privileges = NULL;
+    JsonNode *pv = json_object_get_member(o, "privileges");
+    if (pv && JSON_NODE_TYPE(pv) == JSON_NODE_VALUE &&
+        json_node_get_value_type(pv) == G_TYPE_STRING) {
+        const char *s = json_node_get_string(pv);
+        if (!kc_text_ok(s, KC_ANSWER_MAX_PRIVILEGES, KC_TEXT_ANY)) {
+            g_free(user);
+            return bad_answer(error, what, "the privileges contain a newline or are too long");
+        }
+        privileges = g_strdup(s);
+    } else if (pv && !JSON_NODE_HOLDS_NULL(pv)) {
+        g_free(user);
+        return bad_answer(error, what, "privileges is not a string");
+    }
     out->ks = g_strdup(ks_str);
     out->user_id = user;
     out->expiry = expiry;
+    out->privileges = privileges;
     return true;
 }
 

@@ -20,6 +20,7 @@ struct kc_session {
     char *ks;
     char *user_id;    /* NULL or "" when the KS has none */
     long long expiry; /* absolute unix time; 0 when the answer has none (widget session) */
+    char *privileges; /* KalturaSessionInfo.privileges; NULL when the answer has none */
 };
 void kc_session_clear(struct kc_session *s);
 
@@ -47,7 +48,8 @@ struct kc_app_session_req {
     long long expiry;       /* -1: not sent */
     const char *privileges; /* NULL: not sent */
 };
-/* appToken.startSession: out gets ks, userId, expiry (validated: printable, bounded, future). */
+/* appToken.startSession: out gets ks, userId, expiry, privileges (validated: printable, bounded,
+ * future). */
 bool kc_api_start_app_session(struct kc_api *a, const struct kc_app_session_req *r,
                               struct kc_session *out, GError **error);
 

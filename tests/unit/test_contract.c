@@ -35,6 +35,8 @@ static void test_longest_answer(void)
         .protocol = strdup("https"),
         .host = host,
         .expiry = LLONG_MAX, /* 19 digits */
+        .service_url = strdup("https://h"),
+        .partner_id = strdup("12345"),
     };
     int rc;
     size_t len;
