@@ -62,8 +62,9 @@ const struct kc_command kc_commands[KC_CMD_COUNT] = {
                            "end a KS on the server: password=<KS> from stdin, else the cached one"},
     [KC_CMD_STATUS] = {.id = KC_CMD_STATUS,
                        .name = "status",
-                       .help =
-                           "per profile: token stored or not, keyring locked, cached KS expiry"},
+                       .max_args = KC_ARGS_ANY,
+                       .help = "[--json] per profile: token stored or not, keyring locked,\n"
+                               "cached KS expiry; never a secret"},
     [KC_CMD_CAPABILITY] = {.id = KC_CMD_CAPABILITY,
                            .name = "capability",
                            .max_args = KC_ARGS_ANY,

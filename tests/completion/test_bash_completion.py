@@ -100,6 +100,7 @@ class BashCompletionTest(unittest.TestCase):
 
     def test_ks_formats(self):
         self.assertEqual(self.complete("kaltura-credential ks -"), ["--format"])
+        self.assertEqual(self.complete("kaltura-credential status -"), ["--json"])
         self.assertEqual(self.complete("kaltura-credential ks --format "),
                          ["bare", "env", "export", "json"])
         self.assertEqual(self.complete("kaltura-credential ks --format=j"), ["json"])

@@ -137,6 +137,7 @@ class ZshCompletionTest(unittest.TestCase):
         self.assertEqual(self.complete("kaltura-credential ks --format="),
                          ["bare", "env", "export", "json"])
         self.assertEqual(self.complete("kaltura-credential exec -"), ["--", "--env", "--profile"])
+        self.assertEqual(self.complete("kaltura-credential status -"), ["--json"])
         self.assertEqual(self.complete("kaltura-credential exec --profile=st"), ["staging-2"])
         self.assertIn("kc-completion-probe",
                       self.complete("kaltura-credential exec -- kc-completion-pr"))
