@@ -65,6 +65,13 @@ const struct kc_command kc_commands[KC_CMD_COUNT] = {
                        .max_args = KC_ARGS_ANY,
                        .help = "[--json] per profile: token stored or not, keyring locked,\n"
                                "cached KS expiry; never a secret"},
+    [KC_CMD_SETUP_GIT] = {.id = KC_CMD_SETUP_GIT,
+                          .name = "setup-git",
+                          .max_args = KC_ARGS_ANY,
+                          .help = "[--profile NAME] [--unset] make git ask this helper for the\n"
+                                  "profile's service URL (git config --global: an empty\n"
+                                  "credential.<url>.helper first, then kaltura); --unset\n"
+                                  "removes that again"},
     [KC_CMD_CAPABILITY] = {.id = KC_CMD_CAPABILITY,
                            .name = "capability",
                            .max_args = KC_ARGS_ANY,

@@ -17,8 +17,8 @@ import unittest
 import taptest
 
 COMPLETION = os.path.abspath(sys.argv[1])
-COMMANDS = ["capability", "erase", "exec", "get", "ks", "login", "logout", "revoke", "status",
-            "store"]
+COMMANDS = ["capability", "erase", "exec", "get", "ks", "login", "logout", "revoke",
+            "setup-git", "status", "store"]
 GLOBAL_OPTS = ["--config", "--help", "--profile", "--verbose", "--version"]
 LOGIN_OPTS = ["--app-token-id", "--ca-file", "--expiry", "--hash", "--no-verify",
               "--partner-id", "--privileges", "--service-url", "--session-type", "--user-id"]
@@ -101,6 +101,8 @@ class BashCompletionTest(unittest.TestCase):
     def test_ks_formats(self):
         self.assertEqual(self.complete("kaltura-credential ks -"), ["--format"])
         self.assertEqual(self.complete("kaltura-credential status -"), ["--json"])
+        self.assertEqual(self.complete("kaltura-credential setup-git -"),
+                         ["--profile", "--unset"])
         self.assertEqual(self.complete("kaltura-credential ks --format "),
                          ["bare", "env", "export", "json"])
         self.assertEqual(self.complete("kaltura-credential ks --format=j"), ["json"])

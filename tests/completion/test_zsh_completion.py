@@ -118,7 +118,7 @@ class ZshCompletionTest(unittest.TestCase):
     def test_commands(self):
         self.assertEqual(self.complete("kaltura-credential "),
                          ["capability", "erase", "exec", "get", "ks", "login", "logout",
-                          "revoke", "status", "store"])
+                          "revoke", "setup-git", "status", "store"])
         self.assertEqual(self.complete("kaltura-credential lo"), ["login", "logout"])
 
     def test_global_options(self):
@@ -138,6 +138,8 @@ class ZshCompletionTest(unittest.TestCase):
                          ["bare", "env", "export", "json"])
         self.assertEqual(self.complete("kaltura-credential exec -"), ["--", "--env", "--profile"])
         self.assertEqual(self.complete("kaltura-credential status -"), ["--json"])
+        self.assertEqual(self.complete("kaltura-credential setup-git -"),
+                         ["--profile", "--unset"])
         self.assertEqual(self.complete("kaltura-credential exec --profile=st"), ["staging-2"])
         self.assertIn("kc-completion-probe",
                       self.complete("kaltura-credential exec -- kc-completion-pr"))
