@@ -46,6 +46,27 @@ struct kc_cache *kc_cache_open(bool create)
     return kc_cache_open_ex(create, false);
 }
 
+int kc_cache_check(char **path, const char **problem)
+{
+    struct kc_store st;
+    *path = kc_cache_dir_path();
+    *problem = NULL;
+    if (*path == NULL)
+        return -1;
+    if (kc_store_open(&st, true, true) != 0) {
+        *problem = st.problem ? st.problem : "cannot be created";
+        return -2;
+    }
+    char name[48];
+    snprintf(name, sizeof name, "doctor-probe-%ld", (long)getpid());
+    int rc =
+        kc_store_write(&st, name, "probe\n", 6) == 0 && kc_store_remove(&st, name) == 0 ? 0 : -2;
+    if (rc != 0)
+        *problem = "is not writable";
+    kc_store_close(&st);
+    return rc;
+}
+
 void kc_cache_close(struct kc_cache *c)
 {
     if (c == NULL)

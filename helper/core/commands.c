@@ -65,6 +65,13 @@ const struct kc_command kc_commands[KC_CMD_COUNT] = {
                        .max_args = KC_ARGS_ANY,
                        .help = "[--json] per profile: token stored or not, keyring locked,\n"
                                "cached KS expiry; never a secret"},
+    [KC_CMD_DOCTOR] = {.id = KC_CMD_DOCTOR,
+                       .name = "doctor",
+
+                       .help = "check the setup end to end, one line per check (ok, warn,\n"
+                               "fail, skip) with what to do: config files, profile, cache,\n"
+                               "proxy, session bus, Secret Service, collection lock, token,\n"
+                               "service URL over TLS, clock; exit status: the first failure's"},
     [KC_CMD_SETUP_GIT] = {.id = KC_CMD_SETUP_GIT,
                           .name = "setup-git",
                           .max_args = KC_ARGS_ANY,

@@ -22,6 +22,7 @@ enum kc_command_id {
     KC_CMD_LOGOUT,
     KC_CMD_REVOKE,
     KC_CMD_STATUS,
+    KC_CMD_DOCTOR,
     KC_CMD_SETUP_GIT,
     KC_CMD_CAPABILITY,
     KC_CMD_COUNT

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -25,6 +26,27 @@ static bool key_is_secret(const char *key)
     return strstr(k, "secret") || strstr(k, "token") || strstr(k, "password") ||
            strstr(k, "passwd") || strcmp(k, "ks") == 0 || strcmp(k, "key") == 0 ||
            strstr(k, "private_key");
+}
+
+static void (*warning_sink)(const char *msg, void *ctx);
+static void *warning_ctx;
+
+void kc_config_set_warning_sink(void (*sink)(const char *msg, void *ctx), void *ctx)
+{
+    warning_sink = sink;
+    warning_ctx = ctx;
+}
+
+__attribute__((format(printf, 1, 2))) static void config_warning(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    if (warning_sink)
+        warning_sink(msg, warning_ctx);
+    else
+        diag_warning("%s", msg);
 }
 
 /* ---- merged view of all files ---- */
@@ -74,7 +96,7 @@ static bool merge_file(struct merged *m, const char *text, const char *source, G
                 return false;
             }
             if (kc_key_find(*k) == NULL) {
-                diag_warning("config %s: profile '%s': unknown key '%s' ignored", source, *g, *k);
+                config_warning("config %s: profile '%s': unknown key '%s' ignored", source, *g, *k);
                 continue;
             }
             g_autoptr(GError) ve = NULL;

@@ -26,6 +26,7 @@ const kc_handler kc_handlers[KC_CMD_COUNT] = {
     [KC_CMD_LOGOUT] = kc_cmd_logout,
     [KC_CMD_REVOKE] = kc_cmd_revoke,
     [KC_CMD_STATUS] = kc_cmd_status,
+    [KC_CMD_DOCTOR] = kc_cmd_doctor,
     [KC_CMD_SETUP_GIT] = kc_cmd_setup_git,
     [KC_CMD_CAPABILITY] = cmd_capability,
 };

@@ -32,6 +32,7 @@ int kc_cmd_logout(const struct kc_cli *cli);
 int kc_cmd_status(const struct kc_cli *cli);
 int kc_cmd_revoke(const struct kc_cli *cli);
 int kc_cmd_exec(const struct kc_cli *cli);
+int kc_cmd_doctor(const struct kc_cli *cli);
 int kc_cmd_setup_git(const struct kc_cli *cli);
 
 #endif

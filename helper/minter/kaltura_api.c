@@ -32,6 +32,7 @@ struct kc_api {
     bool resp_too_big;
     char errbuf[CURL_ERROR_SIZE];
     char last_code[64];
+    char date[64]; /* the last answer's Date header */
 };
 
 void kc_session_clear(struct kc_session *s)
@@ -76,6 +77,29 @@ static size_t on_data(char *data, size_t size, size_t n, void *user)
     memcpy(a->resp + a->resp_len, data, len);
     a->resp_len += len;
     return len;
+}
+
+/* Keeps the Date header (doctor compares the server's clock with ours). */
+static size_t on_header(char *data, size_t size, size_t n, void *user)
+{
+    struct kc_api *a = user;
+    size_t len = size * n;
+    if (len > 5 && g_ascii_strncasecmp(data, "Date:", 5) == 0) {
+        size_t v = 5;
+        while (v < len && (data[v] == ' ' || data[v] == '\t'))
+            v++;
+        size_t end = len;
+        while (end > v && (data[end - 1] == '\r' || data[end - 1] == '\n' || data[end - 1] == ' '))
+            end--;
+        g_strlcpy(a->date, data + v, MIN(sizeof a->date, end - v + 1));
+    }
+    return len;
+}
+
+long long kc_api_server_date(const struct kc_api *a)
+{
+    time_t t = a->date[0] ? curl_getdate(a->date, NULL) : -1;
+    return t > 0 ? (long long)t : 0;
 }
 
 static void resp_wipe(struct kc_api *a)
@@ -138,6 +162,8 @@ struct kc_api *kc_api_new(const struct kc_profile *p, GError **error)
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, a->errbuf);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, a);
     curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)KC_API_MAX_RESPONSE);
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(c, CURLOPT_XFERINFODATA, a);
@@ -260,6 +286,7 @@ static bool perform(struct kc_api *a, const char *service, const char *action,
             return timed_out(a, what, error);
         resp_wipe(a);
         a->errbuf[0] = '\0';
+        a->date[0] = '\0';
         curl_easy_setopt(a->curl, CURLOPT_TIMEOUT_MS, left);
         curl_easy_setopt(a->curl, CURLOPT_CONNECTTIMEOUT_MS, left);
         double t0 = kc_trace_ms();

@@ -32,6 +32,10 @@ void kc_api_free(struct kc_api *a);
  * second: libcurl's progress callback) and no retry is made. NULL removes the hook. */
 void kc_api_set_cancel(struct kc_api *a, bool (*cancelled)(void *ctx), void *ctx);
 
+/* The server's clock: the Date header of the last answer (of any status) as a unix time, or 0
+ * when it had none or an unreadable one. */
+long long kc_api_server_date(const struct kc_api *a);
+
 /* The Kaltura error code of the last KalturaAPIException, or NULL. */
 const char *kc_api_last_error_code(const struct kc_api *a);
 

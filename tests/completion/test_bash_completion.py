@@ -17,7 +17,7 @@ import unittest
 import taptest
 
 COMPLETION = os.path.abspath(sys.argv[1])
-COMMANDS = ["capability", "erase", "exec", "get", "ks", "login", "logout", "revoke",
+COMMANDS = ["capability", "doctor", "erase", "exec", "get", "ks", "login", "logout", "revoke",
             "setup-git", "status", "store"]
 GLOBAL_OPTS = ["--config", "--help", "--profile", "--verbose", "--version"]
 LOGIN_OPTS = ["--app-token-id", "--ca-file", "--expiry", "--hash", "--no-verify",

@@ -117,8 +117,8 @@ class ZshCompletionTest(unittest.TestCase):
 
     def test_commands(self):
         self.assertEqual(self.complete("kaltura-credential "),
-                         ["capability", "erase", "exec", "get", "ks", "login", "logout",
-                          "revoke", "setup-git", "status", "store"])
+                         ["capability", "doctor", "erase", "exec", "get", "ks", "login",
+                          "logout", "revoke", "setup-git", "status", "store"])
         self.assertEqual(self.complete("kaltura-credential lo"), ["login", "logout"])
 
     def test_global_options(self):
