@@ -38,12 +38,13 @@ int main(void)
         parse("{\"ks\":\"djJ8abc\",\"sessionType\":0,\"partnerId\":12345,\"userId\":\"bob\","
               "\"expiry\":1700000100,\"privileges\":\"x\",\"objectType\":\"KalturaSessionInfo\"}",
               KC_ANSWER_SESSION_INFO) &&
-            strcmp(s.ks, "djJ8abc") == 0 && strcmp(s.user_id, "bob") == 0 && s.expiry == 1700000100,
-        "session info with JSON numbers");
+            strcmp(s.ks, "djJ8abc") == 0 && strcmp(s.user_id, "bob") == 0 &&
+            s.expiry == 1700000100 && s.privileges != NULL && strcmp(s.privileges, "x") == 0,
+        "session info with JSON numbers, privileges kept");
     tap_ok(parse("{\"ks\":\"djJ8abc\",\"partnerId\":\"12345\",\"expiry\":\"1700000100\"}",
                  KC_ANSWER_SESSION_INFO) &&
-               s.expiry == 1700000100 && s.user_id == NULL,
-           "numeric strings, no userId");
+               s.expiry == 1700000100 && s.user_id == NULL && s.privileges == NULL,
+           "numeric strings, no userId, no privileges");
     tap_ok(parse("{\"ks\":\"djJ8\\/ab\\u0063\",\"expiry\":1700000100.0}", KC_ANSWER_SESSION_INFO) &&
                strcmp(s.ks, "djJ8/abc") == 0 && s.expiry == 1700000100,
            "\\/ and \\u escapes decoded, integral double accepted");
@@ -83,6 +84,10 @@ int main(void)
         "newline in userId");
     bad("{\"ks\":\"k\",\"expiry\":1700000100,\"userId\":{}}", KC_ANSWER_SESSION_INFO,
         "userId an object");
+    bad("{\"ks\":\"k\",\"expiry\":1700000100,\"userId\":\"u\",\"privileges\":\"a\\nb\"}",
+        KC_ANSWER_SESSION_INFO, "newline in privileges");
+    bad("{\"ks\":\"k\",\"expiry\":1700000100,\"privileges\":7}", KC_ANSWER_SESSION_INFO,
+        "privileges a number");
     bad("{\"ks\":\"k\",\"expiry\":1699999999}", KC_ANSWER_SESSION_INFO, "expiry in the past");
     bad("{\"ks\":\"k\",\"expiry\":\"17x\"}", KC_ANSWER_SESSION_INFO, "expiry not numeric");
     bad("{\"ks\":\"k\",\"expiry\":1.5}", KC_ANSWER_SESSION_INFO, "expiry fractional");
