@@ -2,13 +2,15 @@
  * kc_api_parse): KalturaSessionInfo, widget sessions, session.end's null and KalturaAPIException
  * bodies. The first input byte picks the expected answer kind; the rest is the body. Invariants:
  * success gives a KS that is non-empty, at most KC_ANSWER_MAX_KS bytes, free of control characters
- * and spaces, an expiry after `now` for a session, a user id on one line; failure gives exactly
- * KC_EXIT_REJECTED (with a NUL-terminated printable code) or KC_EXIT_BAD_RESPONSE, a one-line
- * message that never contains a redacted secret, and nothing in out. */
+ * and spaces, an expiry after `now` for a session, a user id and privileges on one line;
+ * failure gives exactly KC_EXIT_REJECTED (with a NUL-terminated printable code) or
+ * KC_EXIT_BAD_RESPONSE, a one-line message that never contains a redacted secret, and nothing
+ * in out. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "answer.h"
 #include "contract.h"
 #include "kaltura_api.h"
 
@@ -61,9 +63,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
             if (s.user_id)
                 one_line(s.user_id, KC_ANSWER_MAX_USERNAME);
+            if (s.privileges)
+                one_line(s.privileges, KC_ANSWER_MAX_PRIVILEGES);
         }
     } else {
-        if (error == NULL || error->domain != KC_ERROR || s.ks || s.user_id)
+        if (error == NULL || error->domain != KC_ERROR || s.ks || s.user_id || s.privileges)
             abort();
         if (error->code != KC_EXIT_REJECTED && error->code != KC_EXIT_BAD_RESPONSE)
             abort();
