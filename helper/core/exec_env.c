@@ -2,6 +2,7 @@
 #include "exec_env.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,37 @@
 
 /* The programs' own variables: meaningless, or misleading, to the command. */
 static const char *const internal_vars[] = {"KALTURA_CREDENTIAL_REQUEST_FED", KC_TRACE_START_ENV};
+
+static bool signals_saved;
+static sigset_t start_mask;
+static sigset_t start_ignored;
+
+void kc_exec_save_signals(void)
+{
+    sigemptyset(&start_ignored);
+    for (int sig = 1; sig < NSIG; sig++) {
+        struct sigaction sa;
+        if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+            sigaddset(&start_ignored, sig);
+    }
+    signals_saved = sigprocmask(SIG_SETMASK, NULL, &start_mask) == 0;
+}
+
+/* What exec keeps of ours, as it was at the start: ignored signals back to SIG_DFL unless they
+ * were ignored then (handlers are reset by execve itself), and the mask. */
+static void restore_signals(void)
+{
+    if (!signals_saved)
+        return;
+    for (int sig = 1; sig < NSIG; sig++) {
+        struct sigaction sa;
+        if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &sa) != 0 ||
+            sa.sa_handler != SIG_IGN || sigismember(&start_ignored, sig))
+            continue;
+        signal(sig, SIG_DFL);
+    }
+    sigprocmask(SIG_SETMASK, &start_mask, NULL);
+}
 
 bool kc_exec_env_name_ok(const char *name)
 {
@@ -66,6 +98,7 @@ int kc_exec_with_answer(const struct kc_answer *a, const char *ks_var, char *con
     envp[k] = NULL;
     kc_trace("exec: running %s with the KS in $%s", cmd[0], ks_var);
     fflush(NULL); /* nothing buffered may be lost, or written twice, by the exec */
+    restore_signals();
     execvpe(cmd[0], cmd, envp);
     int err = errno;
     for (size_t i = 0; i < N_OURS; i++)

@@ -17,6 +17,12 @@
  * other variables exec sets (KALTURA_KS_EXPIRY, KALTURA_PARTNER_ID, KALTURA_SERVICE_URL). */
 bool kc_exec_env_name_ok(const char *name);
 
+/* The signal mask and the ignored signals this program started with. An ignored signal and the
+ * mask survive execve, and libraries change them (GIO ignores SIGPIPE process-wide): the
+ * minter saves them first thing, and kc_exec_with_answer gives CMD those back, so CMD gets
+ * what the caller gave whichever program runs it. */
+void kc_exec_save_signals(void);
+
 /* execvpe(cmd[0], cmd) (PATH searched as a shell does) with this process's environment, in
  * which ks_var=<KS>, KALTURA_KS_EXPIRY, KALTURA_PARTNER_ID and KALTURA_SERVICE_URL replace any
  * variables of those names, and the programs' internal variables are left out. The KS is never

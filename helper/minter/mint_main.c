@@ -15,6 +15,7 @@
 #include "config_keys.h"
 #include "contract.h"
 #include "diag.h"
+#include "exec_env.h"
 #include "handlers.h"
 #include "kc_config.h"
 #include "secure_mem.h"
@@ -127,6 +128,7 @@ int main(int argc, char **argv)
 {
     /* No core dumps and no ptrace by other processes of this user: we hold a token. */
     prctl(PR_SET_DUMPABLE, 0);
+    kc_exec_save_signals(); /* before any library changes them: exec's CMD gets these back */
     mode_t user_umask = umask(077);
     setlocale(LC_ALL, "");
     /* stdout carries the KS: our own buffer, wiped once flushed (stdio's would be left as it

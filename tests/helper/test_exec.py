@@ -146,6 +146,17 @@ class Exec(HelperTest):
         os.umask(mine)
         self.assertEqual([o["umask"] for o in outs], [mine, mine], "CMD gets the caller's umask")
 
+    def test_exec_signal_state_is_the_callers(self):
+        # Libraries the minter loads change signal dispositions (GIO ignores SIGPIPE), and an
+        # ignored signal survives execve: CMD must get what the caller gave, on either path.
+        probe = ["exec", "--", "grep", "-E", "^Sig(Ign|Blk):", "/proc/self/status"]
+        cold, warm = self.minted(lambda: self.sb.run(*probe))
+        for p in (cold, warm):
+            self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(cold.stdout, warm.stdout, "miss (minter) and hit (frontend) agree")
+        ign = int(dict(ln.split(":") for ln in cold.stdout.decode().splitlines())["SigIgn"], 16)
+        self.assertEqual(ign & (1 << (13 - 1)), 0, "SIGPIPE (13) is not ignored")
+
     def test_exec_env_name_and_stale_values(self):
         env = {"KALTURA_KS_EXPIRY": "1", "KALTURA_SERVICE_URL": "https://stale.example"}
         p = self.probe("exec", "--env", "MY_KS", env=env)

@@ -2,6 +2,7 @@
  * name --env gives), earlier ones of those names are replaced, the programs' internal variables
  * are left out, the rest of the environment is kept; the KS is never in CMD's argv; a command
  * that cannot be found or run is 127 or 126 with one line on stderr. */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,8 +14,11 @@
 
 static char out[8192], err[1024];
 
-/* Forks; the child calls kc_exec_with_answer(a, var, cmd) with stdout/stderr captured.
- * Returns the exit status. */
+static int ignore_before_save = -1, ignore_after_save = -1;
+
+/* Forks; the child calls kc_exec_with_answer(a, var, cmd) with stdout/stderr captured (after
+ * ignoring the signals set above, before and after kc_exec_save_signals). Returns the exit
+ * status. */
 static int run(const struct kc_answer *a, const char *var, char *const *cmd)
 {
     char opath[] = "/tmp/kc-exec-out-XXXXXX", epath[] = "/tmp/kc-exec-err-XXXXXX";
@@ -26,6 +30,15 @@ static int run(const struct kc_answer *a, const char *var, char *const *cmd)
     if (pid == 0) {
         dup2(fo, 1);
         dup2(fe, 2);
+        if (ignore_before_save > 0)
+            signal(ignore_before_save, SIG_IGN);
+        kc_exec_save_signals();
+        if (ignore_after_save > 0) {
+            signal(ignore_after_save, SIG_IGN); /* as GIO does with SIGPIPE */
+            sigset_t all;
+            sigfillset(&all);
+            sigprocmask(SIG_BLOCK, &all, NULL);
+        }
         _exit(kc_exec_with_answer(a, var, cmd));
     }
     int st;
@@ -109,6 +122,16 @@ int main(void)
                strstr(err, "Permission denied") != NULL,
            "not executable: 126 (%.*s)", (int)strcspn(err, "\n"), err);
     unlink(noexec);
+
+    /* signals: what was ignored after the save is not CMD's; what was before stays */
+    char *sig_cmd[] = {"grep", "-E", "^Sig(Ign|Blk):", "/proc/self/status", NULL};
+    ignore_before_save = SIGUSR1;
+    ignore_after_save = SIGPIPE;
+    rc = run(&a, "KALTURA_KS", sig_cmd);
+    tap_ok(rc == 0 && strstr(out, "SigBlk:\t0000000000000000\n") != NULL &&
+               strstr(out, "SigIgn:\t0000000000000200\n") != NULL,
+           "CMD gets the start's mask and ignored signals (SIGUSR1 ignored, SIGPIPE not)");
+    ignore_before_save = ignore_after_save = -1;
 
     tap_ok(
         kc_exec_env_name_ok("KALTURA_KS") && kc_exec_env_name_ok("_x1") &&
