@@ -18,6 +18,7 @@ PROBE = r"""
 import json, os, sys
 print(json.dumps({
     "env": {k: v for k, v in os.environ.items() if k.startswith(("KALTURA_", "MY_"))},
+    "allenv": dict(os.environ),
     "argv": sys.argv,
     "fds": sorted(int(f) for f in os.listdir("/proc/self/fd")),
     "umask": (lambda m: (os.umask(m), m)[1])(os.umask(0)),
@@ -129,6 +130,7 @@ class Exec(HelperTest):
             self.assertEqual(p.stderr, b"")
             outs.append(json.loads(p.stdout))
         self.assertEqual(outs[0]["env"], outs[1]["env"], "hit and miss give CMD the same")
+        self.assertEqual(outs[0]["allenv"], outs[1]["allenv"], "the whole environment too")
         env = outs[0]["env"]
         self.assertEqual(sorted(env), ["KALTURA_KS", "KALTURA_KS_EXPIRY", "KALTURA_PARTNER_ID",
                                        "KALTURA_SERVICE_URL"])
