@@ -120,8 +120,10 @@ int kc_cmd_setup_git(const struct kc_cli *cli)
     const struct kc_profile *p = NULL;
     bool not_served;
     rc = kc_select(cli->config, o.profile, NULL, &cfg, &p, &not_served);
-    if (rc != KC_EXIT_OK)
+    if (rc != KC_EXIT_OK) {
+        kc_config_free(cfg); /* kc_select keeps a loaded config for the caller to free */
         return rc;
+    }
     /* The URL git matches: scheme and host[:port]; git sends no path unless useHttpPath. */
     g_autofree char *url = g_strdup_printf("%s://%s", p->protocol, p->host);
     g_autofree char *key = g_strdup_printf("credential.%s.helper", url);
