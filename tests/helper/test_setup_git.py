@@ -139,7 +139,9 @@ class SetupGit(HelperTest):
         nogit = os.path.join(self.sb.dir, "nogit")
         os.makedirs(nogit)
         if WRAP:  # the wrapper itself must still be found
-            os.symlink(shutil.which(WRAP[0]), os.path.join(nogit, os.path.basename(WRAP[0])))
+            with open(os.path.join(nogit, os.path.basename(WRAP[0])), "w") as f:
+                f.write(f'#!/bin/sh\nexec {shutil.which(WRAP[0])} "$@"\n')
+            os.chmod(os.path.join(nogit, os.path.basename(WRAP[0])), 0o755)
         self.assertFails(self.setup_git("setup-git", env={"PATH": nogit}), 1, "cannot run git")
 
 
