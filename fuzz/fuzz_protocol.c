@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "contract.h"
 #include "protocol.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -33,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *why = NULL;
     if (kc_request_parse(buf, size, &req, &why) != 0) {
         if (why == NULL || req.protocol || req.host || req.path || req.profile || req.username ||
-            req.password)
+            req.password || req.min_lifetime || req.unshared)
             abort();
         free(buf);
         return 0;
@@ -67,13 +68,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (vals[i] && kc_proto_write(f, keys[i], vals[i]) != 0)
             writable = 0;
+    if (req.min_lifetime < 0 || req.min_lifetime > KC_MIN_LIFETIME_MAX)
+        abort();
+    if (req.min_lifetime)
+        fprintf(f, "min_lifetime=%lld\n", req.min_lifetime);
+    if (req.unshared)
+        fputs("shared=false\n", f);
     fputc('\n', f);
     fclose(f);
     if (writable) {
         if (kc_request_parse(out, out_len, &again, &why) != 0 ||
             !same(again.protocol, req.protocol) || !same(again.host, req.host) ||
             !same(again.path, req.path) || !same(again.profile, req.profile) ||
-            !same(again.username, req.username) || !same(again.password, req.password))
+            !same(again.username, req.username) || !same(again.password, req.password) ||
+            again.min_lifetime != req.min_lifetime || again.unshared != req.unshared)
             abort();
         kc_request_clear(&again);
     }

@@ -56,9 +56,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
     return 0;
 }
 
-/* The minter sits next to us in a build tree; installed, at its libexec path. */
+/* Installed, the minter is at its libexec path, and nowhere else: a program planted next to
+ * a copy of the frontend must not get the request (and the user's keyring). The build tree's
+ * frontend (helper/meson.build) finds it next to itself first. */
 static char *mint_path(void)
 {
+#ifdef KC_MINT_NEXT_TO_SELF
     char self[4096];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - sizeof MINT_NAME - 1);
     if (n > 0) {
@@ -70,6 +73,7 @@ static char *mint_path(void)
                 return kc_xstrdup(self);
         }
     }
+#endif
     return kc_xstrdup(KC_MINT_PATH);
 }
 
@@ -186,7 +190,7 @@ static int cache_lookup(const struct opts *o, const char *profile, const struct 
 static int cache_or_minter(const struct opts *o, const struct kc_command *c,
                            enum kc_answer_format format, char **argv)
 {
-    int lead_fd; /* on a miss, stays open (locked) across the exec of the minter */
+    int lead_fd = -1; /* on a miss, stays open (locked) across the exec of the minter */
     struct kc_answer e;
     if (!c->reads_request)
         return cache_lookup(o, o->profile, NULL, &e, &lead_fd) ? serve(&e, format)
@@ -199,7 +203,8 @@ static int cache_or_minter(const struct opts *o, const struct kc_command *c,
         diag_error("bad credential request on standard input: %s", why);
         return KC_EXIT_INPUT;
     }
-    int hit = cache_lookup(o, o->profile, &req, &e, &lead_fd);
+    /* shared=false: a KS for this request alone, which no cache hit can be. */
+    int hit = !req.unshared && cache_lookup(o, o->profile, &req, &e, &lead_fd);
     kc_request_clear(&req);
     if (hit) {
         secure_wipe(raw, raw_len);

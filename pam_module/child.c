@@ -1,4 +1,4 @@
-/* The helper's child process (see child.h). */
+/* The helper's process, forked by the supervisor (see child.h). */
 #include "child.h"
 
 #include <errno.h>
@@ -34,8 +34,18 @@ static bool add_env(struct pk_child_plan *plan, int *n, const char *name, const 
     return plan->envp[(*n)++] != NULL;
 }
 
+/*
+ * Proxies: libcurl reads https_proxy/HTTPS_PROXY for the https API and no_proxy/NO_PROXY
+ * for the exceptions. http_proxy is not passed: the helper speaks plain http only to a
+ * loopback server or to one its profile explicitly allows (allow_insecure), and neither
+ * should be routed to a proxy by the login environment; the profile's own proxy setting
+ * covers a plain-http server behind one.
+ */
+const char *const pk_child_proxy_vars[] = {"https_proxy", "HTTPS_PROXY", "no_proxy", "NO_PROXY",
+                                           NULL};
+
 /* The small environment of doc/pam.md "What happens at open_session": nothing of the calling
- * process leaks through. */
+ * process leaks through, only what the PAM environment says about the session. */
 static bool build_env(const struct pk_args *args, const struct passwd *pw,
                       struct pk_child_plan *plan)
 {
@@ -66,6 +76,12 @@ static bool build_env(const struct pk_args *args, const struct passwd *pw,
         return false;
     if (bus != NULL && bus[0] != '\0' && !add_env(plan, &n, "DBUS_SESSION_BUS_ADDRESS", bus))
         return false;
+    for (const char *const *name = pk_child_proxy_vars; *name != NULL; name++) {
+        const char *value = pam_getenv(args->pamh, *name);
+
+        if (value != NULL && value[0] != '\0' && !add_env(plan, &n, *name, value))
+            return false;
+    }
     plan->envp[n] = NULL;
     return true;
 }
@@ -91,13 +107,14 @@ static bool load_groups(const struct passwd *pw, struct pk_child_plan *plan)
     return false;
 }
 
-bool pk_child_plan_init(const struct pk_args *args, const struct passwd *pw, const char *path,
-                        const char *command, struct pk_child_plan *plan)
+int pk_child_plan_init(const struct pk_args *args, const struct passwd *pw, const char *path,
+                       int exec_fd, const char *command, struct pk_child_plan *plan)
 {
     long open_max = sysconf(_SC_OPEN_MAX);
 
     memset(plan, 0, sizeof *plan);
     plan->path = path;
+    plan->exec_fd = exec_fd;
     plan->argv[0] = (char *)path;
     plan->argv[1] = (char *)command;
     plan->argv[2] = NULL;
@@ -111,14 +128,14 @@ bool pk_child_plan_init(const struct pk_args *args, const struct passwd *pw, con
     if (!build_env(args, pw, plan)) {
         pk_err(args, "out of memory building the helper's environment");
         pk_child_plan_free(plan);
-        return false;
+        return PAM_BUF_ERR;
     }
     if (plan->switch_user && !load_groups(pw, plan)) {
         pk_err(args, "cannot get the supplementary groups of the user");
         pk_child_plan_free(plan);
-        return false;
+        return PAM_SESSION_ERR;
     }
-    return true;
+    return PAM_SUCCESS;
 }
 
 void pk_child_plan_free(struct pk_child_plan *plan)
@@ -126,7 +143,10 @@ void pk_child_plan_free(struct pk_child_plan *plan)
     for (int i = 0; i < PK_CHILD_ENV_MAX && plan->envp[i] != NULL; i++)
         free(plan->envp[i]);
     free(plan->groups);
+    if (plan->exec_fd >= 0)
+        close(plan->exec_fd);
     memset(plan, 0, sizeof *plan);
+    plan->exec_fd = -1;
 }
 
 /* ---- after fork(): async-signal-safe calls only ---- */
@@ -172,6 +192,9 @@ static bool setup_stdio(const struct pk_child_plan *plan)
 
 static void drop_privileges(const struct pk_child_plan *plan)
 {
+    uid_t ruid, euid, suid;
+    gid_t rgid, egid, sgid;
+
     if (!plan->switch_user)
         return;
     if (setgroups((size_t)plan->ngroups, plan->groups) != 0)
@@ -180,33 +203,51 @@ static void drop_privileges(const struct pk_child_plan *plan)
         die("pam_kaltura: setgid failed\n", 126);
     if (setuid(plan->uid) != 0)
         die("pam_kaltura: setuid failed\n", 126);
-    /* Verify the switch is complete and cannot be undone. */
-    if (getuid() != plan->uid || geteuid() != plan->uid || getgid() != plan->gid ||
-        getegid() != plan->gid)
+    /* Verify the switch is complete (real, effective and saved ids) and cannot be undone. */
+    if (getresuid(&ruid, &euid, &suid) != 0 || getresgid(&rgid, &egid, &sgid) != 0 ||
+        ruid != plan->uid || euid != plan->uid || suid != plan->uid || rgid != plan->gid ||
+        egid != plan->gid || sgid != plan->gid)
         die("pam_kaltura: privilege drop incomplete\n", 126);
     if (plan->uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
         die("pam_kaltura: privilege drop can be undone\n", 126);
 }
 
-static void close_other_fds(const struct pk_child_plan *plan)
+void pk_close_from(int from, int max_fd)
 {
-    if (close_range(3, ~0U, 0) == 0)
+    if (close_range((unsigned)from, ~0U, 0) == 0)
         return;
-    for (int fd = 3; fd < plan->max_fd; fd++)
+    for (int fd = from; fd < max_fd; fd++)
         (void)close(fd);
+}
+
+/* The helper's descriptor goes to fd 3, close-on-exec: a compiled helper needs nothing of
+ * itself. A script does: execution fails with ENOENT when its interpreter could not open
+ * /dev/fd/3, and is retried with fd 3 left open for it. */
+static void exec_helper(const struct pk_child_plan *plan, int fd)
+{
+    if (dup2(fd, 3) != 3 || fcntl(3, F_SETFD, FD_CLOEXEC) != 0)
+        die("pam_kaltura: cannot set up the helper's descriptor\n", 126);
+    pk_close_from(4, plan->max_fd);
+    fexecve(3, plan->argv, plan->envp);
+    if (errno == ENOENT && fcntl(3, F_SETFD, 0) == 0)
+        fexecve(3, plan->argv, plan->envp);
 }
 
 _Noreturn void pk_child_exec(const struct pk_child_plan *plan)
 {
+    int fd;
+
     reset_signals();
-    /* Own session and process group: no controlling tty, and the parent can kill -pgid. */
-    (void)setsid();
-    if (!setup_stdio(plan))
+    /* Its own process group, in the supervisor's session (no controlling tty): the
+     * supervisor kills the whole group at the deadline. */
+    (void)setpgid(0, 0);
+    /* Above 2 before stdio is set up: the host may have had 0..2 closed. */
+    fd = fcntl(plan->exec_fd, F_DUPFD_CLOEXEC, 3);
+    if (fd < 0 || !setup_stdio(plan))
         die("pam_kaltura: cannot set up the helper's stdio\n", 126);
     drop_privileges(plan);
     if (chdir(plan->home) != 0 && chdir("/") != 0)
         die("pam_kaltura: cannot chdir\n", 126);
-    close_other_fds(plan);
-    execve(plan->path, plan->argv, plan->envp);
+    exec_helper(plan, fd);
     die("pam_kaltura: cannot execute the helper\n", 127);
 }

@@ -84,6 +84,18 @@ static bool set_minimum_uid(struct pk_args *args, const char *value)
     return true;
 }
 
+static bool set_min_lifetime(struct pk_args *args, const char *value)
+{
+    unsigned long v;
+
+    if (!parse_number(value, 0, (unsigned long)KC_MIN_LIFETIME_MAX, &v)) {
+        pk_err(args, "invalid min_lifetime= value (want 0..%lld seconds)", KC_MIN_LIFETIME_MAX);
+        return false;
+    }
+    args->opt.min_lifetime = (long long)v;
+    return true;
+}
+
 static bool set_profile(struct pk_args *args, const char *value)
 {
     if (!kc_profile_name_ok(value)) {
@@ -116,9 +128,13 @@ static bool set_timeout(struct pk_args *args, const char *value)
 
 /* Must stay sorted by name: looked up with bsearch. */
 static const struct option_def options[] = {
-    {"debug", false, set_debug},    {"env", true, set_env},
-    {"helper", true, set_helper},   {"minimum_uid", true, set_minimum_uid},
-    {"profile", true, set_profile}, {"revoke", false, set_revoke},
+    {"debug", false, set_debug},
+    {"env", true, set_env},
+    {"helper", true, set_helper},
+    {"min_lifetime", true, set_min_lifetime},
+    {"minimum_uid", true, set_minimum_uid},
+    {"profile", true, set_profile},
+    {"revoke", false, set_revoke},
     {"timeout", true, set_timeout},
 };
 
@@ -142,6 +158,7 @@ static void set_defaults(struct pk_options *opt)
     opt->helper = KC_HELPER_PATH;
     opt->timeout = PK_TIMEOUT_DEFAULT;
     opt->minimum_uid = PK_MINIMUM_UID;
+    opt->min_lifetime = PK_MIN_LIFETIME;
 }
 
 bool pk_options_parse(struct pk_args *args, int argc, const char **argv)

@@ -11,6 +11,7 @@
 #define PK_TIMEOUT_DEFAULT 10u
 #define PK_TIMEOUT_MAX     300u
 #define PK_MINIMUM_UID     1000u
+#define PK_MIN_LIFETIME    3600LL /* a login's KS: valid for more than an hour, if it can be */
 
 struct pk_options {
     const char *profile;    /* profile=NAME, NULL: let the helper pick `default` */
@@ -18,6 +19,7 @@ struct pk_options {
     const char *helper;     /* helper=PATH, default KC_HELPER_PATH */
     unsigned timeout;       /* timeout=SECONDS, 1..300 */
     uid_t minimum_uid;      /* minimum_uid=UID */
+    long long min_lifetime; /* min_lifetime=SECONDS: a cached KS needs more left */
     bool revoke;            /* revoke: end the KS at close_session */
     bool debug;             /* debug: LOG_DEBUG messages */
     bool helper_overridden; /* helper= was given: its ownership must be checked */

@@ -57,7 +57,9 @@ PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const cha
         ret = pk_session_open(&args);
         break;
     case PAM_DELETE_CRED:
-        ret = pk_session_forget(&args);
+        /* The end of the credentials, like close_session: util-linux login calls this
+         * first, so a KS kept for `revoke` is ended here, whichever comes first. */
+        ret = pk_session_close(&args);
         break;
     case PAM_REINITIALIZE_CRED:
     case PAM_REFRESH_CRED:

@@ -3,55 +3,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
-#include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "child.h"
-
-/* ---- trusting the helper path ---- */
-
-static bool owner_ok(const struct stat *st)
-{
-    /* Root, or the euid running the module: a process cannot be attacked by its own files. */
-    return st->st_uid == 0 || st->st_uid == geteuid();
-}
-
-bool pk_helper_path_trusted(const struct pk_args *args, const char *path)
-{
-    char dir[PATH_MAX];
-    struct stat st;
-
-    if (path[0] != '/' || strlen(path) >= sizeof dir) {
-        pk_err(args, "helper %s: not an absolute path", path);
-        return false;
-    }
-    if (lstat(path, &st) != 0) {
-        pk_err(args, "helper %s: %s", path, strerror(errno));
-        return false;
-    }
-    if (!S_ISREG(st.st_mode) || !owner_ok(&st) || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0 ||
-        (st.st_mode & S_IXUSR) == 0) {
-        pk_err(args,
-               "helper %s: not an executable regular file owned by root and "
-               "writable only by its owner: refusing to run it",
-               path);
-        return false;
-    }
-    strcpy(dir, path);
-    if (stat(dirname(dir), &st) != 0 || !owner_ok(&st) ||
-        ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st.st_mode & S_ISVTX) == 0)) {
-        pk_err(args, "helper %s: its directory is writable by others: refusing to run it", path);
-        return false;
-    }
-    return true;
-}
+#include "helper_path.h"
+#include "supervisor.h"
 
 /* ---- parent side ---- */
 
@@ -123,171 +86,223 @@ static void read_stderr(int *fd, struct pk_helper_result *res)
 }
 
 /*
- * SIGKILLs the child's process group and reaps the child, waiting at most 1 s: a child stuck
- * in uninterruptible sleep (a hung NFS home) must not hold up the login. Such a child is
- * left behind (logged by the caller through res->unreaped).
+ * Reads the supervisor's report as it arrives (*got bytes of *rep so far). Returns 1 once it
+ * is complete, -1 when the supervisor closed the socket without one, 0 for "not yet".
  */
-static void kill_and_reap(pid_t pid, struct pk_helper_result *res)
+static int read_report(int sock, struct pk_sup_report *rep, size_t *got)
 {
-    const struct timespec tick = {0, 10 * 1000 * 1000};
+    while (*got < sizeof *rep) {
+        ssize_t n = recv(sock, (char *)rep + *got, sizeof *rep - *got, MSG_DONTWAIT);
 
-    /* The child leads its own process group: take its descendants down too. */
-    (void)kill(-pid, SIGKILL);
-    (void)kill(pid, SIGKILL);
-    for (int i = 0; i < 100; i++) {
-        pid_t w = waitpid(pid, &res->status, WNOHANG);
-
-        if (w == pid || (w < 0 && errno != EINTR))
-            return;
-        nanosleep(&tick, NULL);
+        if (n > 0) {
+            *got += (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        return n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) ? -1 : 0;
     }
-    res->unreaped = true;
+    return 1;
+}
+
+/* Takes in a complete report. */
+static void take_report(const struct pk_sup_report *rep, struct pk_helper_result *res)
+{
+    if (rep->kind == PK_SUP_EXITED || rep->kind == PK_SUP_KILLED)
+        res->status = rep->value;
+    else
+        res->lost = true; /* PK_SUP_NO_FORK (pk_run_helper logs it) */
 }
 
 /*
- * Reads stdout/stderr until the child exits and both pipes are drained, or the deadline.
- * Wakes at least every 100 ms to notice a child that exited while a descendant keeps a pipe
- * open; 10 ms once both pipes are closed.
+ * Asks the supervisor to SIGKILL the helper's process group and waits at most 1 s for it to
+ * be dead: a helper stuck in uninterruptible sleep (a hung FUSE or NFS home) must not hold
+ * up the login. It stays its supervisor's child then, never ours (res->unreaped).
  */
-static void supervise(pid_t pid, int out_fd, int err_fd, long long deadline,
-                      struct pk_helper_result *res)
+static void kill_helper(int sock, struct pk_sup_report *rep, size_t *got,
+                        struct pk_helper_result *res)
 {
-    bool exited = false;
+    long long deadline = now_ms() + 1000;
+    int r;
+
+    /* MSG_NOSIGNAL: no SIGPIPE for the host if the supervisor is already gone. */
+    (void)send(sock, "k", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+    while ((r = read_report(sock, rep, got)) == 0) {
+        struct pollfd pfd = {.fd = sock, .events = POLLIN};
+        long long left = deadline - now_ms();
+
+        if (left <= 0)
+            break;
+        (void)poll(&pfd, 1, (int)left); /* EINTR: just loop */
+    }
+    if (r == 1)
+        take_report(rep, res);
+    else
+        res->unreaped = true;
+}
+
+/*
+ * Reads stdout/stderr until the supervisor reports the helper's end, or the deadline. After
+ * the report one more round drains what is left in the pipes (a descendant of the helper may
+ * keep them open: not waited for).
+ */
+static void supervise(int out_fd, int err_fd, int sock, long long deadline,
+                      struct pk_sup_report *rep, size_t *got, struct pk_helper_result *res)
+{
+    bool ended = false;
 
     for (;;) {
-        struct pollfd pfd[2];
+        struct pollfd pfd[3];
         long long left;
-        int slice;
+        int r;
 
         if (out_fd >= 0 && !read_stdout(&out_fd, res)) {
-            kill_and_reap(pid, res);
+            if (!ended)
+                kill_helper(sock, rep, got, res);
             break;
         }
         if (err_fd >= 0)
             read_stderr(&err_fd, res);
-        if (exited)
+        if (ended)
             break;
-        if (waitpid(pid, &res->status, WNOHANG) == pid) {
-            exited = true; /* one more round drains what is left in the pipes */
+        r = read_report(sock, rep, got);
+        if (r != 0) {
+            if (r == 1)
+                take_report(rep, res);
+            else
+                res->lost = true;
+            ended = true; /* one more round for the pipes */
             continue;
         }
         left = deadline - now_ms();
         if (left <= 0) {
             res->timed_out = true;
-            kill_and_reap(pid, res);
+            kill_helper(sock, rep, got, res);
             break;
         }
-        slice = out_fd < 0 && err_fd < 0 ? 10 : 100;
         pfd[0] = (struct pollfd){.fd = out_fd, .events = POLLIN};
         pfd[1] = (struct pollfd){.fd = err_fd, .events = POLLIN};
-        (void)poll(pfd, 2, (int)(left < slice ? left : slice)); /* EINTR: just loop */
+        pfd[2] = (struct pollfd){.fd = sock, .events = POLLIN};
+        (void)poll(pfd, 3, (int)left); /* EINTR: just loop */
     }
     close_fd(&out_fd);
     close_fd(&err_fd);
 }
 
-/* The request is small (well below a pipe's capacity): one non-blocking write. */
-static void feed_stdin(int fd, const struct pk_helper_request *req)
+/*
+ * The request goes into the stdin pipe before anything is forked, and the write end is
+ * closed at once: the read end is ours until then, so the write cannot raise SIGPIPE, and no
+ * signal disposition or mask needs changing for it. A pipe holds 64 KiB by default; grown if
+ * the system made it smaller.
+ */
+static bool prefill_stdin(int in[2], const struct pk_helper_request *req)
 {
+    int size = fcntl(in[1], F_GETPIPE_SZ);
     size_t off = 0;
 
-    (void)fcntl(fd, F_SETFL, O_NONBLOCK);
+    if (req->input_len > 65536)
+        return false;
+    if (size >= 0 && (size_t)size < req->input_len)
+        (void)fcntl(in[1], F_SETPIPE_SZ, (int)req->input_len);
+    (void)fcntl(in[1], F_SETFL, O_NONBLOCK);
     while (off < req->input_len) {
-        ssize_t n = write(fd, req->input + off, req->input_len - off);
+        ssize_t n = write(in[1], req->input + off, req->input_len - off);
 
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
-            break; /* EPIPE (SIGPIPE is ignored) or full: the helper sees a short request */
+            break;
         off += (size_t)n;
     }
-    close(fd);
+    close_fd(&in[1]);
+    return off == req->input_len;
 }
 
-struct saved_signals {
-    struct sigaction chld, pipe;
-    sigset_t mask;
-};
-
-static void enter_signals(struct saved_signals *saved)
-{
-    struct sigaction dfl, ign;
-
-    memset(&dfl, 0, sizeof dfl);
-    dfl.sa_handler = SIG_DFL;
-    sigemptyset(&dfl.sa_mask);
-    ign = dfl;
-    ign.sa_handler = SIG_IGN;
-    /* SIGCHLD default so that waitpid() sees our child; SIGPIPE ignored so that a helper
-     * closing its stdin early cannot kill a login. Both restored afterwards. */
-    sigaction(SIGCHLD, &dfl, &saved->chld);
-    sigaction(SIGPIPE, &ign, &saved->pipe);
-}
-
-static void leave_signals(const struct saved_signals *saved)
-{
-    sigaction(SIGCHLD, &saved->chld, NULL);
-    sigaction(SIGPIPE, &saved->pipe, NULL);
-}
-
-static pid_t spawn(const struct pk_child_plan *plan)
+/* Forks the intermediate process (supervisor.h) with every signal blocked in this thread, so
+ * that no handler of the host runs in it; returns its pid. */
+static pid_t spawn(const struct pk_child_plan *plan, int sock)
 {
     sigset_t all, old;
     pid_t pid;
 
-    /* No application signal handler may run in the child before it resets them. */
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     pid = fork();
     if (pid == 0)
-        pk_child_exec(plan);
+        pk_supervisor_start(plan, sock);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return pid;
 }
 
-bool pk_run_helper(const struct pk_args *args, const struct passwd *pw,
-                   const struct pk_helper_request *req, struct pk_helper_result *res)
+/* The intermediate process exits right after its fork: waiting for it is short. The host's
+ * own SIGCHLD handler may have reaped it already (ECHILD), or the host ignores SIGCHLD and
+ * the kernel did (ECHILD too, once it is gone): either is fine, its status is not needed. */
+static void reap_intermediate(pid_t pid)
 {
-    int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+}
+
+int pk_run_helper(const struct pk_args *args, const struct passwd *pw,
+                  const struct pk_helper_request *req, struct pk_helper_result *res)
+{
+    int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, sock[2] = {-1, -1};
     struct pk_child_plan plan;
-    struct saved_signals saved;
+    struct pk_sup_report rep;
+    size_t got = 0;
     long long deadline;
+    int exec_fd, ret;
     pid_t pid;
 
     memset(res, 0, sizeof *res);
-    if (!pk_child_plan_init(args, pw, args->opt.helper, req->command, &plan))
-        return false;
-    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
+    exec_fd = pk_helper_open(args, args->opt.helper);
+    if (exec_fd < 0)
+        return PAM_SESSION_ERR;
+    ret = pk_child_plan_init(args, pw, args->opt.helper, exec_fd, req->command, &plan);
+    if (ret != PAM_SUCCESS)
+        return ret;
+    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 ||
+        socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sock) != 0) {
         pk_err(args, "cannot create pipes: %s", strerror(errno));
-        close_pairs(in, out, err);
-        pk_child_plan_free(&plan);
-        return false;
+        goto fail;
+    }
+    if (!prefill_stdin(in, req)) {
+        pk_err(args, "cannot pass the request to the helper");
+        goto fail;
     }
     plan.fds[0] = in[0];
     plan.fds[1] = out[1];
     plan.fds[2] = err[1];
 
-    enter_signals(&saved);
     deadline = now_ms() + (long long)args->opt.timeout * 1000;
-    pid = spawn(&plan);
+    pid = spawn(&plan, sock[1]);
+    if (pid < 0) {
+        pk_err(args, "cannot fork: %s", strerror(errno));
+        goto fail;
+    }
     close_fd(&in[0]);
     close_fd(&out[1]);
     close_fd(&err[1]);
+    close_fd(&sock[1]);
     pk_child_plan_free(&plan);
-    if (pid < 0) {
-        pk_err(args, "cannot fork: %s", strerror(errno));
-        close_pairs(in, out, err);
-        leave_signals(&saved);
-        return false;
-    }
-    pk_debug(args, "running %s %s as uid %lu (pid %ld)", args->opt.helper, req->command,
-             (unsigned long)pw->pw_uid, (long)pid);
-    feed_stdin(in[1], req);
+    reap_intermediate(pid);
+    pk_debug(args, "running %s %s as uid %lu", args->opt.helper, req->command,
+             (unsigned long)pw->pw_uid);
     (void)fcntl(out[0], F_SETFL, O_NONBLOCK);
     (void)fcntl(err[0], F_SETFL, O_NONBLOCK);
-    supervise(pid, out[0], err[0], deadline, res);
-    leave_signals(&saved);
-    return true;
+    supervise(out[0], err[0], sock[0], deadline, &rep, &got, res);
+    if (got == sizeof rep && rep.kind == PK_SUP_NO_FORK) {
+        pk_err(args, "cannot fork: %s", strerror(rep.value));
+        ret = PAM_SESSION_ERR;
+    }
+    close_fd(&sock[0]);
+    return ret;
+fail:
+    close_pairs(in, out, err);
+    close_fd(&sock[0]);
+    close_fd(&sock[1]);
+    pk_child_plan_free(&plan);
+    return PAM_SESSION_ERR;
 }
 
 void pk_log_helper_stderr(const struct pk_args *args, const struct pk_helper_result *res,

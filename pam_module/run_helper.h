@@ -1,4 +1,5 @@
-/* Running the helper as the user: fork, drop privileges for good, exec, bounded read. */
+/* Running the helper as the user: a trusted path, a supervisor out of the host's children
+ * (supervisor.h), privileges dropped for good, a deadline, bounded reads. */
 #ifndef PAM_KALTURA_RUN_HELPER_H
 #define PAM_KALTURA_RUN_HELPER_H
 
@@ -22,26 +23,23 @@ struct pk_helper_result {
     size_t out_len;
     char err[PK_HELPER_STDERR_MAX]; /* stderr: no secrets by the helper's contract */
     size_t err_len;
-    int status;     /* waitpid() status */
+    int status;     /* the helper's wait status */
     bool timed_out; /* killed at the deadline */
     bool overflow;  /* killed for writing more than KC_ANSWER_MAX bytes */
-    bool unreaped;  /* killed, but still not reaped 1 s later (left behind) */
+    bool unreaped;  /* killed, but not dead 1 s later: left to its supervisor (not our child) */
+    bool lost;      /* no status: the supervisor died */
 };
 
 /*
- * The helper path must be a regular file (not a symlink) owned by root or by the euid running
- * the module, not writable by group or others, executable, in a directory with the same
- * ownership rule that is not group/world-writable unless sticky. Logs why when it is not.
+ * Runs `helper COMMAND` as pw with req->input on stdin (at most 64 KiB); returns within
+ * args->opt.timeout seconds, plus at most 1 s to see a killed helper die. Returns PAM_SUCCESS
+ * with *res filled (even if the helper failed or was killed); PAM_SESSION_ERR (logged) when
+ * the helper is not trusted (helper_path.h) or could not be started; PAM_BUF_ERR when out of
+ * memory. Never returns with a child of its own alive; changes no signal disposition or mask
+ * of the process (the calling thread's mask only while it forks).
  */
-bool pk_helper_path_trusted(const struct pk_args *args, const char *path);
-
-/*
- * Runs `helper COMMAND` as pw with req->input on stdin; returns within args->opt.timeout
- * seconds (plus the time to reap a SIGKILLed child). Returns false (logged) when the helper
- * could not be started; otherwise true with *res filled, even if it failed or was killed.
- */
-bool pk_run_helper(const struct pk_args *args, const struct passwd *pw,
-                   const struct pk_helper_request *req, struct pk_helper_result *res);
+int pk_run_helper(const struct pk_args *args, const struct passwd *pw,
+                  const struct pk_helper_request *req, struct pk_helper_result *res);
 
 /* Logs the helper's stderr, line by line, at the given priority. */
 void pk_log_helper_stderr(const struct pk_args *args, const struct pk_helper_result *res,

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "contract.h"
@@ -16,12 +17,36 @@
 
 #define DATA_NAME "pam_kaltura"
 
+/* A KS kept to be revoked: minted for this login alone (the request said shared=false). */
+struct kept_ks {
+    char *ks; /* NUL-terminated */
+    size_t ks_len;
+    long long expiry; /* local Unix time; 0: unknown */
+    char *profile;    /* the profile it was minted for, NULL: the helper's default */
+    char *env_name;   /* the variable it was exported as */
+};
+
 /* Kept with pam_set_data: the outcome of the first open, and the KS when `revoke` needs it. */
 struct session_data {
-    int pamret; /* PAM_SUCCESS or PAM_IGNORE */
-    char *ks;   /* NUL-terminated, NULL unless kept for revoke */
-    size_t ks_len;
+    int pamret;          /* PAM_SUCCESS or PAM_IGNORE */
+    struct kept_ks kept; /* .ks NULL unless kept for revoke */
 };
+
+static void free_secret(char *s, size_t size)
+{
+    if (s != NULL) {
+        explicit_bzero(s, size);
+        free(s);
+    }
+}
+
+static void kept_clear(struct kept_ks *k)
+{
+    free_secret(k->ks, k->ks_len);
+    free(k->profile);
+    free(k->env_name);
+    explicit_bzero(k, sizeof *k);
+}
 
 static void data_cleanup(pam_handle_t *pamh, void *data, int error_status)
 {
@@ -29,10 +54,7 @@ static void data_cleanup(pam_handle_t *pamh, void *data, int error_status)
 
     (void)pamh;
     (void)error_status;
-    if (d->ks != NULL) {
-        explicit_bzero(d->ks, d->ks_len);
-        free(d->ks);
-    }
+    kept_clear(&d->kept);
     explicit_bzero(d, sizeof *d);
     free(d);
 }
@@ -46,21 +68,18 @@ static struct session_data *get_data(const struct pk_args *args)
     return (struct session_data *)d;
 }
 
-/* Stores the outcome; takes ownership of ks (wiped on any failure). */
-static int keep_data(const struct pk_args *args, int pamret, char *ks, size_t ks_len)
+/* Stores the outcome; takes kept over (wiped on any failure). */
+static int keep_data(const struct pk_args *args, int pamret, struct kept_ks *kept)
 {
     struct session_data *d = calloc(1, sizeof *d);
 
     if (d == NULL) {
-        if (ks != NULL) {
-            explicit_bzero(ks, ks_len);
-            free(ks);
-        }
+        kept_clear(kept);
         return PAM_BUF_ERR;
     }
     d->pamret = pamret;
-    d->ks = ks;
-    d->ks_len = ks_len;
+    d->kept = *kept;
+    memset(kept, 0, sizeof *kept);
     if (pam_set_data(args->pamh, DATA_NAME, d, data_cleanup) != PAM_SUCCESS) {
         data_cleanup(args->pamh, d, 0);
         return PAM_BUF_ERR;
@@ -110,14 +129,6 @@ static char *env_entry(const char *name, const char *suffix, const char *value, 
     return s;
 }
 
-static void free_secret(char *s, size_t size)
-{
-    if (s != NULL) {
-        explicit_bzero(s, size);
-        free(s);
-    }
-}
-
 /* Both variables or neither: nothing partial lands in the environment. */
 static int export_env(const struct pk_args *args, const struct pk_helper_output *cred)
 {
@@ -157,7 +168,12 @@ static int judge_run(const struct pk_args *args, const struct pk_helper_result *
     int code;
 
     if (res->unreaped)
-        pk_err(args, "helper %s did not die within 1 s of SIGKILL: left behind", command);
+        pk_err(args, "helper %s did not die within 1 s of SIGKILL: left to its supervisor",
+               command);
+    if (res->lost) {
+        pk_err(args, "helper %s: no exit status (its supervisor died)", command);
+        return PAM_SESSION_ERR;
+    }
     if (res->timed_out) {
         pk_log_helper_stderr(args, res, LOG_ERR);
         pk_err(args, "helper %s did not finish within %u s: killed", command, args->opt.timeout);
@@ -189,32 +205,63 @@ static int judge_run(const struct pk_args *args, const struct pk_helper_result *
     return PAM_SUCCESS;
 }
 
-/* Runs the helper and exports its KS; *keep gets a copy of the KS when `revoke` is set. */
-static int obtain_ks(const struct pk_args *args, const struct passwd *pw, char **keep,
-                     size_t *keep_len)
+/*
+ * The `get` request: the profile, and what the KS is for. With `revoke` it must be this
+ * login's alone (shared=false: minted for it, never taken from or put into the helper's
+ * cache), since ending it must not end anyone else's. Without, a cached KS is fine if it is
+ * valid for more than min_lifetime seconds: a login should not start with a KS that is about
+ * to expire (a fresh one lasts as long as the App Token's sessions do).
+ */
+static void get_request(const struct pk_args *args, char *buf, size_t size)
+{
+    char profile[KC_PROFILE_NAME_MAX + 16] = "";
+
+    if (args->opt.profile != NULL)
+        snprintf(profile, sizeof profile, "%s=%s\n", KC_REQ_PROFILE, args->opt.profile);
+    if (args->opt.revoke)
+        snprintf(buf, size, "%s%s=false\n\n", profile, KC_REQ_SHARED);
+    else
+        snprintf(buf, size, "%s%s=%lld\n\n", profile, KC_REQ_MIN_LIFETIME, args->opt.min_lifetime);
+}
+
+/* Copies what revoke will need; false when out of memory. */
+static bool keep_for_revoke(const struct pk_args *args, const struct pk_helper_output *cred,
+                            struct kept_ks *kept)
+{
+    kept->ks = strndup(cred->password, cred->password_len);
+    kept->ks_len = cred->password_len;
+    kept->expiry = cred->expiry != NULL ? strtoll(cred->expiry, NULL, 10) : 0;
+    kept->profile = args->opt.profile != NULL ? strdup(args->opt.profile) : NULL;
+    kept->env_name = strdup(args->opt.env_name);
+    if (kept->ks == NULL || kept->env_name == NULL ||
+        (args->opt.profile != NULL && kept->profile == NULL)) {
+        kept_clear(kept);
+        return false;
+    }
+    return true;
+}
+
+/* Runs the helper and exports its KS; *kept gets what revoke needs when `revoke` is set. */
+static int obtain_ks(const struct pk_args *args, const struct passwd *pw, struct kept_ks *kept)
 {
     struct pk_helper_result *res = malloc(sizeof *res);
     struct pk_helper_output cred;
     struct pk_helper_request req = {.command = "get"};
-    char input[KC_PROFILE_NAME_MAX + 16];
+    char input[KC_PROFILE_NAME_MAX + 64];
     const char *why = NULL;
     int ret;
 
-    *keep = NULL;
-    *keep_len = 0;
+    memset(kept, 0, sizeof *kept);
     if (res == NULL)
         return PAM_BUF_ERR;
-    /* An empty request makes the helper use its `default` profile. */
-    if (args->opt.profile != NULL)
-        snprintf(input, sizeof input, "profile=%s\n\n", args->opt.profile);
-    else
-        snprintf(input, sizeof input, "\n");
+    get_request(args, input, sizeof input);
     req.input = input;
     req.input_len = strlen(input);
 
-    if (!pk_run_helper(args, pw, &req, res)) {
+    ret = pk_run_helper(args, pw, &req, res);
+    if (ret != PAM_SUCCESS) {
         free(res);
-        return PAM_SESSION_ERR;
+        return ret;
     }
     ret = judge_run(args, res, "get");
     if (ret != PAM_SUCCESS)
@@ -231,13 +278,9 @@ static int obtain_ks(const struct pk_args *args, const struct passwd *pw, char *
     case PK_PARSE_OK:
         break;
     }
-    if (args->opt.revoke) {
-        *keep = strndup(cred.password, cred.password_len);
-        if (*keep == NULL) {
-            ret = PAM_BUF_ERR;
-            goto done;
-        }
-        *keep_len = cred.password_len;
+    if (args->opt.revoke && !keep_for_revoke(args, &cred, kept)) {
+        ret = PAM_BUF_ERR;
+        goto done;
     }
     ret = export_env(args, &cred);
     if (ret == PAM_SUCCESS)
@@ -245,10 +288,8 @@ static int obtain_ks(const struct pk_args *args, const struct passwd *pw, char *
                   cred.expiry != NULL ? ", expires at " : "", (int)cred.expiry_len,
                   cred.expiry != NULL ? cred.expiry : "");
 done:
-    if (ret != PAM_SUCCESS && *keep != NULL) {
-        free_secret(*keep, *keep_len);
-        *keep = NULL;
-    }
+    if (ret != PAM_SUCCESS)
+        kept_clear(kept);
     explicit_bzero(res, sizeof *res);
     free(res);
     return ret;
@@ -270,8 +311,6 @@ static int prepare(const struct pk_args *args, struct passwd *pw, char **pwbuf)
                  (unsigned long)args->opt.minimum_uid);
         return PAM_IGNORE;
     }
-    if (!pk_helper_path_trusted(args, args->opt.helper))
-        return PAM_SESSION_ERR;
     return PAM_SUCCESS;
 }
 
@@ -279,8 +318,8 @@ int pk_session_open(struct pk_args *args)
 {
     const struct session_data *done = get_data(args);
     struct passwd pw;
-    char *pwbuf = NULL, *ks = NULL;
-    size_t ks_len = 0;
+    struct kept_ks kept = {0};
+    char *pwbuf = NULL;
     int ret;
 
     if (done != NULL) {
@@ -290,34 +329,36 @@ int pk_session_open(struct pk_args *args)
     }
     ret = prepare(args, &pw, &pwbuf);
     if (ret == PAM_SUCCESS) {
-        ret = obtain_ks(args, &pw, &ks, &ks_len);
+        ret = obtain_ks(args, &pw, &kept);
         /* Remember success and "not applicable"; a failure may be retried by a later call. */
         if (ret == PAM_SUCCESS || ret == PAM_IGNORE) {
-            int kept = keep_data(args, ret, ks, ks_len);
+            int stored = keep_data(args, ret, &kept);
 
-            if (kept != PAM_SUCCESS)
-                ret = kept;
+            if (stored != PAM_SUCCESS)
+                ret = stored;
         }
     }
     free(pwbuf);
     return ret;
 }
 
-static int revoke_ks(const struct pk_args *args, const struct session_data *d)
+/* Ends the kept KS on the server: helper `revoke` as the user, the KS on its stdin only
+ * (never argv, never its environment), shared=false: the KS was this login's alone, so the
+ * helper reports a KS the server no longer knows as a failure instead of "already ended". */
+static int revoke_ks(const struct pk_args *args, const struct kept_ks *k)
 {
     struct pk_helper_result *res;
     struct pk_helper_request req = {.command = "revoke"};
     struct passwd pw;
     char *pwbuf = NULL, *input = NULL;
-    size_t size = 0;
+    size_t size = 0, used;
     int ret = prepare(args, &pw, &pwbuf);
 
     if (ret != PAM_SUCCESS) {
         free(pwbuf);
         return ret;
     }
-    /* The KS goes to the helper's stdin only: never argv, never its environment. */
-    size = KC_PROFILE_NAME_MAX + 32 + d->ks_len;
+    size = KC_PROFILE_NAME_MAX + 64 + k->ks_len;
     input = malloc(size);
     res = malloc(sizeof *res);
     if (input == NULL || res == NULL) {
@@ -326,16 +367,18 @@ static int revoke_ks(const struct pk_args *args, const struct session_data *d)
         free(pwbuf);
         return PAM_BUF_ERR;
     }
-    snprintf(input, size, "%s%s%spassword=%s\n\n", args->opt.profile ? "profile=" : "",
-             args->opt.profile ? args->opt.profile : "", args->opt.profile ? "\n" : "", d->ks);
+    input[0] = '\0';
+    if (k->profile != NULL)
+        snprintf(input, size, "%s=%s\n", KC_REQ_PROFILE, k->profile);
+    used = strlen(input);
+    snprintf(input + used, size - used, "%s=false\npassword=%s\n\n", KC_REQ_SHARED, k->ks);
     req.input = input;
     req.input_len = strlen(input);
-    if (!pk_run_helper(args, &pw, &req, res))
-        ret = PAM_SESSION_ERR;
-    else
+    ret = pk_run_helper(args, &pw, &req, res);
+    if (ret == PAM_SUCCESS)
         ret = judge_run(args, res, "revoke");
     if (ret == PAM_SUCCESS)
-        pk_notice(args, "%s revoked", args->opt.env_name);
+        pk_notice(args, "%s revoked", k->env_name); /* else judge_run said why not */
     free_secret(input, size);
     explicit_bzero(res, sizeof *res);
     free(res);
@@ -343,27 +386,32 @@ static int revoke_ks(const struct pk_args *args, const struct session_data *d)
     return ret;
 }
 
+/* Takes the revoked (or expired) KS out of the PAM environment too. */
+static void unexport(const struct pk_args *args, const char *env_name)
+{
+    char expiry_name[PK_ENV_NAME_MAX + sizeof "_EXPIRY"];
+
+    (void)pam_putenv(args->pamh, env_name);
+    snprintf(expiry_name, sizeof expiry_name, "%s_EXPIRY", env_name);
+    (void)pam_putenv(args->pamh, expiry_name);
+}
+
 int pk_session_close(struct pk_args *args)
 {
     const struct session_data *d = get_data(args);
-    int ret = PAM_IGNORE;
+    int ret = PAM_SUCCESS;
 
     if (d == NULL || d->pamret != PAM_SUCCESS) {
         pk_debug(args, "no KS obtained in this PAM handle: nothing to do");
         return pk_session_forget(args) == PAM_SUCCESS ? PAM_IGNORE : PAM_BUF_ERR;
     }
-    if (args->opt.revoke && d->ks != NULL) {
-        ret = revoke_ks(args, d);
-        /* A revoked KS is useless: take it out of the environment too. */
-        if (ret == PAM_SUCCESS) {
-            char expiry_name[PK_ENV_NAME_MAX + sizeof "_EXPIRY"];
-
-            (void)pam_putenv(args->pamh, args->opt.env_name);
-            snprintf(expiry_name, sizeof expiry_name, "%s_EXPIRY", args->opt.env_name);
-            (void)pam_putenv(args->pamh, expiry_name);
-        }
-    } else {
-        ret = PAM_SUCCESS;
+    if (d->kept.ks != NULL && d->kept.expiry > 0 && (long long)time(NULL) >= d->kept.expiry) {
+        pk_debug(args, "%s expired at %lld: nothing to revoke", d->kept.env_name, d->kept.expiry);
+        unexport(args, d->kept.env_name);
+    } else if (d->kept.ks != NULL) {
+        ret = revoke_ks(args, &d->kept);
+        if (ret == PAM_SUCCESS)
+            unexport(args, d->kept.env_name);
     }
     if (pk_session_forget(args) != PAM_SUCCESS)
         return PAM_BUF_ERR;

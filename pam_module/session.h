@@ -12,10 +12,14 @@
  */
 int pk_session_open(struct pk_args *args);
 
-/* close_session: with `revoke`, ends the KS on the server; then forgets it. */
+/*
+ * close_session and setcred(DELETE_CRED), whichever comes first: a KS obtained with `revoke`
+ * is ended on the server (unless it has expired) and taken out of the PAM environment; then
+ * the handle's data is forgotten (the KS wiped). PAM_IGNORE when nothing was obtained.
+ */
 int pk_session_close(struct pk_args *args);
 
-/* setcred(DELETE_CRED): forgets the KS (wiped). */
+/* Forgets the handle's data (the KS wiped), revoking nothing. */
 int pk_session_forget(struct pk_args *args);
 
 #endif

@@ -25,6 +25,7 @@
  * and exec). A kc1 entry of an older version is not ours: a miss, removed, minted anew. */
 #define FORMAT_LINE     "format=kc2\n"
 #define WIDGET_MIN_LEFT 60
+#define LOCK_IDLE       60          /* seconds a lock file is kept at least (prune) */
 #define CONFIG_MAX      (16 * 1024) /* a bigger config file: no request alias (always a miss) */
 
 struct kc_cache {
@@ -410,6 +411,9 @@ int kc_cache_get_by_request(struct kc_cache *c, const struct kc_request_ident *i
         goto out;
     }
     kc_buf_addn(&target, t, tn);
+    /* The request's own floor (min_lifetime=), when it asks for more than the profile. */
+    if (id->req != NULL && id->req->min_lifetime > min_lifetime)
+        min_lifetime = id->req->min_lifetime;
     hit = get_ks_desc(c, &target, min_lifetime, now, out);
 out:
     if (buf != NULL)
@@ -573,8 +577,14 @@ static void prune_one(struct kc_cache *c, const char *name, time_t now)
             kc_store_remove(&c->st, name);
         return;
     }
+    if (strncmp(name, "lock-", 5) == 0) {
+        /* One per request identity and KS key ever asked for (every host git asks about,
+         * every config edit): without this they pile up. */
+        kc_store_remove_idle_lock(&c->st, name, now - LOCK_IDLE);
+        return;
+    }
     if (!is_req && strncmp(name, "ks-", 3) != 0 && strncmp(name, "widget-", 7) != 0)
-        return; /* lock- files stay: unlinking a lock file breaks the lock for waiters */
+        return;
     char *buf;
     size_t len;
     enum kc_read_rc rc = kc_store_read(&c->st, name, &buf, &len);

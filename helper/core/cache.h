@@ -95,7 +95,8 @@ enum kc_entry_rc { KC_ENTRY_OK = 0, KC_ENTRY_OTHER = 1, KC_ENTRY_CORRUPT = 2 };
 enum kc_entry_rc kc_cache_parse_ks_entry(const char *buf, const char *desc, size_t desc_len,
                                          struct kc_answer *out);
 
-/* Removes expired ks-/widget- entries and dangling req- aliases. */
+/* Removes expired ks-/widget- entries, dangling req- aliases, and lock files older than a
+ * minute that nobody holds. */
 void kc_cache_prune(struct kc_cache *c, time_t now);
 
 #endif

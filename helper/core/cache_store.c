@@ -182,26 +182,65 @@ static int poll_flock(int fd, int op, int timeout_ms)
     }
 }
 
+/* Whether fd (locked) is still the file at name: a prune (kc_store_remove_idle_lock) may have
+ * unlinked it between our open and our flock, and a lock on an unlinked file locks nobody out. */
+static bool still_named(const struct kc_store *s, int fd, const char *name)
+{
+    struct stat a, b;
+    return fstat(fd, &a) == 0 && fstatat(s->dirfd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+           a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 int kc_store_lock(struct kc_store *s, const char *name, int timeout_ms)
 {
-    int fd = open_lock(s, name, O_CLOEXEC);
-    if (fd >= 0 && poll_flock(fd, LOCK_EX, timeout_ms) != 0) {
-        close(fd);
-        fd = -1;
+    long long deadline = now_ms() + timeout_ms;
+    for (;;) {
+        int fd = open_lock(s, name, O_CLOEXEC);
+        if (fd < 0)
+            return -1;
+        long long left = deadline - now_ms();
+        if (poll_flock(fd, LOCK_EX, left > 0 ? (int)left : 0) != 0) {
+            close(fd);
+            return -1;
+        }
+        if (still_named(s, fd, name))
+            return fd;
+        close(fd); /* pruned meanwhile: lock the file that has the name now */
     }
-    return fd;
 }
 
 int kc_store_lead_or_wait(struct kc_store *s, const char *name, int timeout_ms, bool *waited)
 {
     *waited = false;
-    int fd = open_lock(s, name, 0);
-    if (fd < 0)
+    for (;;) {
+        int fd = open_lock(s, name, 0);
+        if (fd < 0)
+            return -1;
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            if (still_named(s, fd, name))
+                return fd;
+            close(fd); /* pruned meanwhile: lead on the file that has the name now */
+            continue;
+        }
+        /* A shared lock is granted once the leader is gone; followers never block each other.
+         * A follower only looks the request up again after, so a pruned file is no matter. */
+        *waited = poll_flock(fd, LOCK_SH, timeout_ms) == 0;
+        close(fd);
         return -1;
-    if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-        return fd;
-    /* A shared lock is granted once the leader is gone; followers never block each other. */
-    *waited = poll_flock(fd, LOCK_SH, timeout_ms) == 0;
+    }
+}
+
+void kc_store_remove_idle_lock(struct kc_store *s, const char *name, time_t older_than)
+{
+    struct stat st;
+    if (fstatat(s->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || st.st_mtime >= older_than)
+        return;
+    int fd = open_lock(s, name, O_CLOEXEC);
+    if (fd < 0)
+        return;
+    /* Held by nobody, and ours while we unlink it: whoever opened it before and locks it after
+     * sees it unnamed (still_named) and takes the new one. */
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0 && still_named(s, fd, name))
+        unlinkat(s->dirfd, name, 0);
     close(fd);
-    return -1;
 }

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #define KC_ENTRY_MAX (64 * 1024) /* larger files are not ours: ignored */
 
@@ -28,11 +29,15 @@ enum kc_read_rc kc_store_read(struct kc_store *s, const char *name, char **buf, 
 int kc_store_write(struct kc_store *s, const char *name, const char *data, size_t len);
 /* unlinkat; ENOENT is success. */
 int kc_store_remove(struct kc_store *s, const char *name);
-/* Exclusive flock on name, polling until timeout_ms. fd or -1. */
+/* Exclusive flock on name, polling until timeout_ms. fd or -1. The lock is on the file that
+ * has the name when it is granted (a lock file pruned meanwhile is not it). */
 int kc_store_lock(struct kc_store *s, const char *name, int timeout_ms);
 /* Leader or follower on lock file name: takes it exclusively at once (returns the fd, without
  * O_CLOEXEC so the lock outlives an exec), or waits until the current holder is done (or
  * timeout_ms) and returns -1 with *waited set when it did finish. */
 int kc_store_lead_or_wait(struct kc_store *s, const char *name, int timeout_ms, bool *waited);
+/* Removes lock file name when it was created before older_than and nobody holds it (the two
+ * functions above then lock the file created in its place, never the unlinked one). */
+void kc_store_remove_idle_lock(struct kc_store *s, const char *name, time_t older_than);
 
 #endif

@@ -11,10 +11,11 @@ const struct kc_command kc_commands[KC_CMD_COUNT] = {
                     .front = KC_FRONT_CACHE,
                     .reads_request = true,
                     .answer = KC_ANSWER_CREDENTIAL,
-                    .help =
-                        "read key=value lines (protocol, host, path, profile) on stdin until a\n"
-                        "blank line or EOF; print protocol, host, username, password=<KS> and\n"
-                        "password_expiry_utc. A host no profile serves: prints nothing, exit 0."},
+                    .help = "read key=value lines (protocol, host, path, profile; min_lifetime,\n"
+                            "shared: see the man page) on stdin until a blank line or EOF;\n"
+                            "print protocol, host, username, password=<KS> and\n"
+                            "password_expiry_utc. A host no profile serves: prints nothing,\n"
+                            "exit 0."},
     [KC_CMD_KS] = {.id = KC_CMD_KS,
                    .name = "ks",
                    .front = KC_FRONT_CACHE,

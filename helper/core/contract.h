@@ -42,6 +42,15 @@ enum kc_exit {
      KC_ANSWER_LINE_MAX("password", KC_ANSWER_MAX_KS) +                                            \
      KC_ANSWER_LINE_MAX("password_expiry_utc", KC_ANSWER_MAX_EXPIRY))
 
+/* Request keys of `get` and `revoke` beyond git's (README "Commands"), as the PAM module sends
+ * them: profile=NAME; min_lifetime=SECONDS (get: a cached KS is used only with more than that
+ * left); shared=false (get: a KS minted for this request alone, never cached; revoke: the KS
+ * was such a one, so a KS the server no longer knows is a failure, not "already ended"). */
+#define KC_REQ_PROFILE      "profile"
+#define KC_REQ_MIN_LIFETIME "min_lifetime"
+#define KC_REQ_SHARED       "shared"
+#define KC_MIN_LIFETIME_MAX 315360000LL /* 10 years, the bound of config min_lifetime too */
+
 /* Profile names (INI groups, --profile, profile= on stdin, the PAM module's profile=):
  * [A-Za-z0-9._-]{1,64} without "..". */
 #define KC_PROFILE_NAME_MAX 64

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "contract.h"
 #include "secure_mem.h"
 
 static void set_str(char **slot, const char *v, size_t n, bool secret)
@@ -29,7 +30,26 @@ static bool key_is(const char *k, size_t klen, const char *name)
     return strlen(name) == klen && memcmp(k, name, klen) == 0;
 }
 
-static void apply(struct kc_request *req, const char *k, size_t klen, const char *v, size_t vlen)
+/* min_lifetime=SECONDS: digits only, at most KC_MIN_LIFETIME_MAX. */
+static bool parse_seconds(const char *v, size_t n, long long *out)
+{
+    long long x = 0;
+    if (n == 0 || n > 12)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] < '0' || v[i] > '9')
+            return false;
+        x = x * 10 + (v[i] - '0');
+    }
+    if (x > KC_MIN_LIFETIME_MAX)
+        return false;
+    *out = x;
+    return true;
+}
+
+/* Applies one key=value line; returns why a value is refused, else NULL. */
+static const char *apply(struct kc_request *req, const char *k, size_t klen, const char *v,
+                         size_t vlen)
 {
     if (key_is(k, klen, "protocol"))
         set_str(&req->protocol, v, vlen, false);
@@ -37,13 +57,23 @@ static void apply(struct kc_request *req, const char *k, size_t klen, const char
         set_str(&req->host, v, vlen, false);
     else if (key_is(k, klen, "path"))
         set_str(&req->path, v, vlen, false);
-    else if (key_is(k, klen, "profile"))
+    else if (key_is(k, klen, KC_REQ_PROFILE))
         set_str(&req->profile, v, vlen, false);
     else if (key_is(k, klen, "username"))
         set_str(&req->username, v, vlen, false);
     else if (key_is(k, klen, "password"))
         set_str(&req->password, v, vlen, true);
-    else if (key_is(k, klen, "capability[]")) {
+    else if (key_is(k, klen, KC_REQ_MIN_LIFETIME)) {
+        if (!parse_seconds(v, vlen, &req->min_lifetime))
+            return KC_REQ_MIN_LIFETIME "= is not a number of seconds up to 315360000";
+    } else if (key_is(k, klen, KC_REQ_SHARED)) {
+        if (vlen == 5 && memcmp(v, "false", 5) == 0)
+            req->unshared = true;
+        else if (vlen == 4 && memcmp(v, "true", 4) == 0)
+            req->unshared = false;
+        else
+            return KC_REQ_SHARED "= is neither true nor false";
+    } else if (key_is(k, klen, "capability[]")) {
         if (vlen == 0) { /* "key[]=" resets the list */
             req->cap_authtype = false;
             req->cap_state = false;
@@ -53,6 +83,7 @@ static void apply(struct kc_request *req, const char *k, size_t klen, const char
             req->cap_state = true;
     }
     /* Other keys, including other "key[]" lists: ignored (git's future-proofing rule). */
+    return NULL;
 }
 
 int kc_request_parse(const char *buf, size_t len, struct kc_request *req, const char **why)
@@ -93,7 +124,9 @@ int kc_request_parse(const char *buf, size_t len, struct kc_request *req, const 
             goto fail;
         }
         size_t klen = (size_t)(eq - line);
-        apply(req, line, klen, eq + 1, n - klen - 1);
+        *why = apply(req, line, klen, eq + 1, n - klen - 1);
+        if (*why != NULL)
+            goto fail;
     }
     return 0;
 fail:

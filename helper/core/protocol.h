@@ -7,7 +7,8 @@
  *   one '\r' before the '\n' is stripped;
  * - a NUL byte anywhere: error; a line without '=': error;
  * - scalar keys keep the last value; "key[]" keys are ignored except capability[] which is
- *   recorded; unknown keys are ignored silently.
+ *   recorded; unknown keys are ignored silently;
+ * - our own keys (contract.h KC_REQ_*) with a value they cannot have: error.
  */
 #ifndef KC_PROTOCOL_H
 #define KC_PROTOCOL_H
@@ -29,7 +30,9 @@ struct kc_request {
     char *path;
     char *profile; /* our extension: profile=NAME */
     char *username;
-    char *password; /* only `revoke` uses it; wiped by kc_request_clear */
+    char *password;         /* only `revoke` uses it; wiped by kc_request_clear */
+    long long min_lifetime; /* min_lifetime=SECONDS: a cached KS needs more left; 0: unset */
+    bool unshared;          /* shared=false: a KS for this request alone (contract.h) */
     bool cap_authtype;
     bool cap_state;
 };

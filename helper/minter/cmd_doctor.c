@@ -18,6 +18,7 @@
 #include "handlers.h"
 #include "kaltura_api.h"
 #include "keyring.h"
+#include "proxy.h"
 #include "select.h"
 
 #define CLOCK_SKEW_OK 60 /* seconds: more is worth a warning */
@@ -160,9 +161,24 @@ static bool no_proxy_matches(const char *list, const char *host)
     return false;
 }
 
-/* The proxy libcurl will use for p (its environment variables, in its order). */
+/* The proxy p's requests go through: the profile's `proxy` key (proxy.h) or, without one, the
+ * environment as libcurl reads it (its variables, in its order). */
 static void proxy_check(struct kc_report *r, const struct kc_profile *p)
 {
+    const char *url = NULL;
+    switch (p ? kc_proxy_for(p, &url) : KC_PROXY_FROM_ENV) {
+    case KC_PROXY_NONE:
+        kc_report(r, KC_CHECK_OK, 0, "proxy: none (%s)",
+                  p->proxy ? "the profile's proxy = none"
+                           : "a plain-http service on a loopback host is never proxied");
+        return;
+    case KC_PROXY_KEY:
+        kc_report(r, KC_CHECK_OK, 0, "proxy: %s is reached through %s (the profile's proxy key)",
+                  p->hostname, url);
+        return;
+    case KC_PROXY_FROM_ENV:
+        break;
+    }
     bool https = !p || strcmp(p->protocol, "https") == 0;
     const char *const https_vars[] = {"https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", NULL};
     const char *const http_vars[] = {"http_proxy", "all_proxy", "ALL_PROXY", NULL};

@@ -11,8 +11,10 @@
 #include "select.h"
 #include "text.h"
 
-/* End ks at p's server; an INVALID_KS answer means it is already dead: fine. */
-static int end_session(const struct kc_profile *p, const char *ks)
+/* End ks at p's server. An INVALID_KS answer means it is already dead: fine, unless the KS
+ * was the caller's alone (shared=false, the PAM module's): then nobody else could have ended
+ * it, and the caller must hear that its KS did not end here. */
+static int end_session(const struct kc_profile *p, const char *ks, bool unshared)
 {
     GError *e = NULL;
     struct kc_api *api = kc_api_new(p, &e);
@@ -20,7 +22,7 @@ static int end_session(const struct kc_profile *p, const char *ks)
         return kc_fail(e);
     bool ok = kc_api_end_session(api, ks, &e);
     const char *code = kc_api_last_error_code(api);
-    if (!ok && code && strcmp(code, "INVALID_KS") == 0) {
+    if (!ok && !unshared && code && strcmp(code, "INVALID_KS") == 0) {
         g_clear_error(&e);
         ok = true;
     }
@@ -55,7 +57,7 @@ int kc_cmd_revoke(const struct kc_cli *cli)
         diag_error("revoke: the password= value is not a KS");
         rc = KC_EXIT_INPUT;
     } else {
-        rc = end_session(p, ks);
+        rc = end_session(p, ks, req.unshared);
         if (rc == KC_EXIT_OK && cached && strcmp(ks, cur.ks) == 0)
             kc_cache_drop_ks(cache, &params);
     }

@@ -29,6 +29,7 @@ struct kc_profile {
     long long expiry;  /* seconds; -1 unset */
     char *privileges;  /* NULL: unset */
     char *ca_file;     /* NULL: system store */
+    char *proxy;       /* NULL: the environment's proxies; "none": none (kc_proxy_check) */
     long long timeout; /* seconds for one command's network work */
     bool cache;
     long long min_lifetime;

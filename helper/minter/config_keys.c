@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "proxy.h"
 #include "text.h"
 #include "token_hash.h"
 
@@ -97,6 +98,18 @@ const struct kc_key kc_keys[] = {
      .metavar = "FILE",
      .login = KC_LOGIN_PROFILE,
      .help = "PEM bundle to trust instead of the system store"},
+    {.name = "proxy",
+     .type = KC_KEY_TEXT,
+     .offset = FIELD(proxy),
+     .max = MAX_PATH,
+     .check = kc_proxy_check,
+     .bad = "is not a proxy: [SCHEME://]HOST[:PORT] (http, https, socks4, socks4a, socks5, "
+            "socks5h) or none, without user name or password (no secrets in a config file: "
+            "a proxy that needs them goes in https_proxy)",
+     .option = "--proxy",
+     .metavar = "URL|none",
+     .login = KC_LOGIN_GIVEN,
+     .help = "proxy for service_url (libcurl syntax; none: no proxy; unset: https_proxy ...)"},
     {.name = "user_id",
      .type = KC_KEY_TEXT,
      .offset = FIELD(user_id),
@@ -226,7 +239,8 @@ bool kc_key_load(const struct kc_key *k, struct kc_profile *p, const char *value
     switch (k->type) {
     case KC_KEY_TEXT:
         if (v != NULL && (!kc_text_ok(v, (size_t)k->max, KC_TEXT_ANY) ||
-                          (k->charset != NULL && strspn(v, k->charset) != strlen(v)))) {
+                          (k->charset != NULL && strspn(v, k->charset) != strlen(v)) ||
+                          (k->check != NULL && !k->check(v)))) {
             *why = g_strdup(k->bad);
             return false;
         }

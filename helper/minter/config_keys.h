@@ -33,8 +33,9 @@ struct kc_key {
     long long min, max;  /* NUMBER, DECIMAL: the range; TEXT: max is the longest value */
     const char *def;     /* the default as a file would spell it; NULL: unset */
     const char *charset; /* TEXT: the characters allowed, NULL: any printable */
-    int (*parse)(const char *value); /* CHOICE: the value, or -1 */
-    const char *(*spell)(int value); /* CHOICE: how a file spells a value */
+    int (*parse)(const char *value);  /* CHOICE: the value, or -1 */
+    const char *(*spell)(int value);  /* CHOICE: how a file spells a value */
+    bool (*check)(const char *value); /* TEXT: what a value must also be, or NULL */
     const char *bad;     /* TEXT, CHOICE: why a value is refused, after the key's name */
     const char *option;  /* login's option, or NULL */
     const char *metavar; /* the option's value in --help */

@@ -12,12 +12,13 @@
 #include "diag.h"
 #include "kaltura_errors.h"
 #include "kc_config.h"
+#include "proxy.h"
+#include "retry.h"
 #include "secure_mem.h"
 #include "text.h"
 #include "trace.h"
 
-#define CLIENT_TAG  "kaltura-credential:" KC_VERSION
-#define MAX_RETRIES 2 /* after the first attempt, for 5xx and dropped connections */
+#define CLIENT_TAG "kaltura-credential:" KC_VERSION
 
 struct kc_api {
     CURL *curl;
@@ -32,7 +33,10 @@ struct kc_api {
     bool resp_too_big;
     char errbuf[CURL_ERROR_SIZE];
     char last_code[64];
-    char date[64]; /* the last answer's Date header */
+    /* the last answer: its Date header (-1: none or unparsable) and when (our clock, µs) its
+     * request was sent and the answer was in */
+    long long date;
+    gint64 sent_us, received_us;
 };
 
 void kc_session_clear(struct kc_session *s)
@@ -79,27 +83,9 @@ static size_t on_data(char *data, size_t size, size_t n, void *user)
     return len;
 }
 
-/* Keeps the Date header (doctor compares the server's clock with ours). */
-static size_t on_header(char *data, size_t size, size_t n, void *user)
-{
-    struct kc_api *a = user;
-    size_t len = size * n;
-    if (len > 5 && g_ascii_strncasecmp(data, "Date:", 5) == 0) {
-        size_t v = 5;
-        while (v < len && (data[v] == ' ' || data[v] == '\t'))
-            v++;
-        size_t end = len;
-        while (end > v && (data[end - 1] == '\r' || data[end - 1] == '\n' || data[end - 1] == ' '))
-            end--;
-        g_strlcpy(a->date, data + v, MIN(sizeof a->date, end - v + 1));
-    }
-    return len;
-}
-
 long long kc_api_server_date(const struct kc_api *a)
 {
-    time_t t = a->date[0] ? curl_getdate(a->date, NULL) : -1;
-    return t > 0 ? (long long)t : 0;
+    return a->date > 0 ? a->date : 0;
 }
 
 static void resp_wipe(struct kc_api *a)
@@ -154,16 +140,30 @@ struct kc_api *kc_api_new(const struct kc_profile *p, GError **error)
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-    if (p->ca_file)
+    if (p->ca_file) {
+        /* Instead of the system store, all of it: Debian's libcurl also has a compiled-in
+         * CAPATH (/etc/ssl/certs), which CAINFO alone leaves in force. */
         curl_easy_setopt(c, CURLOPT_CAINFO, p->ca_file);
+        curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+    }
+    const char *proxy;
+    switch (kc_proxy_for(p, &proxy)) {
+    case KC_PROXY_NONE:
+        curl_easy_setopt(c, CURLOPT_PROXY, ""); /* "": no proxy, the environment's neither */
+        break;
+    case KC_PROXY_KEY:
+        curl_easy_setopt(c, CURLOPT_PROXY, proxy);
+        curl_easy_setopt(c, CURLOPT_NOPROXY, ""); /* set: no_proxy is not read */
+        break;
+    case KC_PROXY_FROM_ENV:
+        break;
+    }
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "kaltura-credential/" KC_VERSION);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, a->headers);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, a->errbuf);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, a);
     curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)KC_API_MAX_RESPONSE);
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(c, CURLOPT_XFERINFODATA, a);
@@ -236,12 +236,52 @@ static bool transport_error(struct kc_api *a, const char *what, CURLcode rc, GEr
     return false;
 }
 
-static bool retryable(CURLcode rc, long status)
+/* The answer's Date header as a Unix time, or -1. */
+static long long answer_date(struct kc_api *a)
 {
-    if (rc == CURLE_OK)
-        return status >= 500 && status <= 599;
-    return rc == CURLE_COULDNT_CONNECT || rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR ||
-           rc == CURLE_SEND_ERROR || rc == CURLE_PARTIAL_FILE;
+#if LIBCURL_VERSION_NUM >= 0x075400 /* curl_easy_header: 7.84 */
+    struct curl_header *h = NULL;
+    /* CURLH_HEADER: the server's own headers, not a proxy's answer to CONNECT */
+    if (curl_easy_header(a->curl, "Date", 0, CURLH_HEADER, -1, &h) == CURLHE_OK && h->value) {
+        time_t t = curl_getdate(h->value, NULL);
+        return t > 0 ? (long long)t : -1;
+    }
+#else
+    (void)a;
+#endif
+    return -1;
+}
+
+long long kc_api_clock_skew(long long date, gint64 sent_us, gint64 received_us, long long expiry,
+                            long long max_lifetime)
+{
+    if (date < 0)
+        return 0;
+    /* The server wrote Date (whole seconds, truncated) between our sending and our receiving:
+     * its clock minus ours lies in [lo, hi) (µs). */
+    long long lo = date * G_USEC_PER_SEC - received_us;
+    long long hi = (date + 1) * G_USEC_PER_SEC - sent_us;
+    if (lo <= 0 && hi >= 0)
+        return 0; /* the clocks agree as far as Date can tell */
+    /* A server never grants more than was asked (doc/kaltura-api.md §2 step 5): a Date that
+     * would make this KS live longer is not the clock its expiry came from. */
+    if (expiry > 0 && expiry - date > max_lifetime + 2)
+        return 0;
+    /* hi, rounded up: the KS is believed to end at most 1 s + a round trip early, never late */
+    return hi > 0 ? (hi + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC : hi / G_USEC_PER_SEC;
+}
+
+static bool is_cancelled(const struct kc_api *a)
+{
+    return a->cancelled && a->cancelled(a->cancel_ctx);
+}
+
+/* Sleeps ms, or less when the call is cancelled meanwhile. */
+static void pause_before_retry(const struct kc_api *a, long ms)
+{
+    gint64 end = g_get_monotonic_time() + ms * 1000;
+    for (gint64 left; !is_cancelled(a) && (left = end - g_get_monotonic_time()) > 0;)
+        g_usleep((gulong)MIN(left, 50 * 1000));
 }
 
 /* A server-supplied string fit for a message: at most max bytes, anything but printable ASCII
@@ -279,26 +319,33 @@ static bool perform(struct kc_api *a, const char *service, const char *action,
     curl_easy_setopt(a->curl, CURLOPT_URL, url);
     curl_easy_setopt(a->curl, CURLOPT_POSTFIELDS, body->p);
     curl_easy_setopt(a->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->len);
-    long backoff_ms = 200;
-    for (int attempt = 0;; attempt++) {
+    bool fresh = false;
+    for (int attempt = 0, few = 0;; attempt++) {
         long left = remaining_ms(a);
         if (left <= 0)
             return timed_out(a, what, error);
+        long bound = MIN(left, kc_retry_attempt_ms(a->timeout, attempt));
         resp_wipe(a);
         a->errbuf[0] = '\0';
-        a->date[0] = '\0';
-        curl_easy_setopt(a->curl, CURLOPT_TIMEOUT_MS, left);
-        curl_easy_setopt(a->curl, CURLOPT_CONNECTTIMEOUT_MS, left);
+        curl_easy_setopt(a->curl, CURLOPT_TIMEOUT_MS, bound);
+        curl_easy_setopt(a->curl, CURLOPT_CONNECTTIMEOUT_MS, bound);
+        curl_easy_setopt(a->curl, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
         double t0 = kc_trace_ms();
+        a->sent_us = g_get_real_time();
         CURLcode rc = curl_easy_perform(a->curl);
+        a->received_us = g_get_real_time();
         long status = 0;
         curl_easy_getinfo(a->curl, CURLINFO_RESPONSE_CODE, &status);
         trace_call(a, what, attempt, rc, status, kc_trace_ms() - t0);
-        bool cancelled = a->cancelled && a->cancelled(a->cancel_ctx);
-        if (attempt < MAX_RETRIES && !cancelled && retryable(rc, status) &&
-            remaining_ms(a) > backoff_ms + 100) {
-            g_usleep((gulong)backoff_ms * 1000);
-            backoff_ms *= 2;
+        enum kc_retry retry = is_cancelled(a) ? KC_RETRY_NO : kc_retry_kind(rc, status);
+        if (retry == KC_RETRY_FEW && ++few > KC_RETRY_FEW_MAX)
+            retry = KC_RETRY_NO;
+        /* jittered down by up to a half: callers that failed together do not return together */
+        long backoff = kc_retry_backoff_ms(attempt + 1);
+        backoff -= g_random_int_range(0, (gint32)(backoff / 2) + 1);
+        if (retry != KC_RETRY_NO && remaining_ms(a) > backoff + 100) {
+            pause_before_retry(a, backoff);
+            fresh = rc != CURLE_OK; /* a hung or dropped connection: not that one again */
             continue;
         }
         if (rc != CURLE_OK)
@@ -333,11 +380,15 @@ static bool perform(struct kc_api *a, const char *service, const char *action,
                         what, a->service_url, safe);
             return false;
         }
+        a->date = answer_date(a);
         return true;
     }
 }
 
 /* ---- JSON ---- */
+
+#define KS_EXPIRED                                                                                 \
+    "the new KS has already expired (check the clocks of this machine and the server)"
 
 static bool bad_answer(GError **error, const char *what, const char *why)
 {
@@ -444,8 +495,7 @@ bool kc_api_parse(const char *body, size_t len, enum kc_api_answer kind, const c
         if (!json_int(json_object_get_member(o, "expiry"), &expiry))
             return bad_answer(error, what, "no usable expiry in the answer");
         if (expiry <= now)
-            return bad_answer(error, what,
-                              "the new KS has already expired (check this machine's clock)");
+            return bad_answer(error, what, KS_EXPIRED);
     }
     char *user = NULL;
     JsonNode *u = json_object_get_member(o, "userId");
@@ -483,17 +533,40 @@ bool kc_api_parse(const char *body, size_t len, enum kc_api_answer kind, const c
 
 /* ---- calls ---- */
 
+/* Parses the answer with the server's clock, and moves its expiry onto ours (README "Security
+ * model": expiry = local now + (expiry - server now)). max_lifetime: the most the server may
+ * have granted (kc_api_clock_skew). */
+static bool parse_answer(struct kc_api *a, enum kc_api_answer kind, const char *what,
+                         const char *const *redact, long long max_lifetime, struct kc_session *out,
+                         GError **error)
+{
+    /* G_MININT64: the expiry is checked below, once the server's clock is known */
+    if (!kc_api_parse(a->resp, a->resp_len, kind, what, redact, G_MININT64, out, a->last_code,
+                      sizeof a->last_code, error))
+        return false;
+    if (kind != KC_ANSWER_SESSION_INFO)
+        return true;
+    long long skew =
+        kc_api_clock_skew(a->date, a->sent_us, a->received_us, out->expiry, max_lifetime);
+    if (out->expiry <= (long long)time(NULL) + skew) {
+        kc_session_clear(out);
+        return bad_answer(error, what, KS_EXPIRED);
+    }
+    out->expiry -= skew;
+    return true;
+}
+
 static bool call(struct kc_api *a, const char *service, const char *action, struct kc_buf *body,
-                 enum kc_api_answer kind, const char *const *redact, struct kc_session *out,
-                 GError **error)
+                 enum kc_api_answer kind, const char *const *redact, long long max_lifetime,
+                 struct kc_session *out, GError **error)
 {
     g_autofree char *what = g_strdup_printf("%s.%s", service, action);
     a->last_code[0] = '\0';
+    a->date = -1;
     form_add(a, body, "format", "1");
     form_add(a, body, "clientTag", CLIENT_TAG);
     bool ok = perform(a, service, action, body, what, error) &&
-              kc_api_parse(a->resp, a->resp_len, kind, what, redact, (long long)time(NULL), out,
-                           a->last_code, sizeof a->last_code, error);
+              parse_answer(a, kind, what, redact, max_lifetime, out, error);
     resp_wipe(a);
     kc_buf_free(body);
     return ok;
@@ -507,7 +580,7 @@ bool kc_api_start_widget_session(struct kc_api *a, const char *partner_id, long 
     g_autofree char *exp = g_strdup_printf("%lld", expiry);
     form_add(a, &b, "widgetId", widget);
     form_add(a, &b, "expiry", exp);
-    return call(a, "session", "startWidgetSession", &b, KC_ANSWER_WIDGET, NULL, out, error);
+    return call(a, "session", "startWidgetSession", &b, KC_ANSWER_WIDGET, NULL, 0, out, error);
 }
 
 bool kc_api_start_app_session(struct kc_api *a, const struct kc_app_session_req *r,
@@ -532,7 +605,9 @@ bool kc_api_start_app_session(struct kc_api *a, const struct kc_app_session_req 
     if (r->privileges)
         form_add(a, &b, "sessionPrivileges", r->privileges);
     const char *redact[] = {r->widget_ks, r->token_hash, NULL};
-    return call(a, "appToken", "startSession", &b, KC_ANSWER_SESSION_INFO, redact, out, error);
+    long long most = r->expiry > 0 ? r->expiry : KC_API_MAX_LIFETIME;
+    return call(a, "appToken", "startSession", &b, KC_ANSWER_SESSION_INFO, redact, most, out,
+                error);
 }
 
 bool kc_api_end_session(struct kc_api *a, const char *ks, GError **error)
@@ -541,5 +616,5 @@ bool kc_api_end_session(struct kc_api *a, const char *ks, GError **error)
     struct kc_session none = {0};
     form_add(a, &b, "ks", ks);
     const char *redact[] = {ks, NULL};
-    return call(a, "session", "end", &b, KC_ANSWER_ANY, redact, &none, error);
+    return call(a, "session", "end", &b, KC_ANSWER_ANY, redact, 0, &none, error);
 }

@@ -12,6 +12,8 @@
 #include "config.h"
 
 #define KC_API_MAX_RESPONSE (64 * 1024)
+/* The longest a KS may live: the server's bound for relative times (10 years). */
+#define KC_API_MAX_LIFETIME 315360000LL
 
 struct kc_api;
 
@@ -19,7 +21,8 @@ struct kc_api;
 struct kc_session {
     char *ks;
     char *user_id;    /* NULL or "" when the KS has none */
-    long long expiry; /* absolute unix time; 0 when the answer has none (widget session) */
+    long long expiry; /* absolute unix time on OUR clock (moved from the server's by its Date
+                       * header: kc_api_clock_skew); 0 when the answer has none (widget) */
     char *privileges; /* KalturaSessionInfo.privileges; NULL when the answer has none */
 };
 void kc_session_clear(struct kc_session *s);
@@ -32,8 +35,8 @@ void kc_api_free(struct kc_api *a);
  * second: libcurl's progress callback) and no retry is made. NULL removes the hook. */
 void kc_api_set_cancel(struct kc_api *a, bool (*cancelled)(void *ctx), void *ctx);
 
-/* The server's clock: the Date header of the last answer (of any status) as a unix time, or 0
- * when it had none or an unreadable one. */
+/* The server's clock: the Date header of the last call's answer (an HTTP 200 labelled JSON,
+ * an API exception included) as a unix time, or 0 when there was none or it was unreadable. */
 long long kc_api_server_date(const struct kc_api *a);
 
 /* The Kaltura error code of the last KalturaAPIException, or NULL. */
@@ -52,15 +55,26 @@ struct kc_app_session_req {
     long long expiry;       /* -1: not sent */
     const char *privileges; /* NULL: not sent */
 };
-/* appToken.startSession: out gets ks, userId, expiry, privileges (validated: printable, bounded,
- * future). */
+/* appToken.startSession: out gets ks, userId, expiry, privileges (validated: printable,
+ * bounded, in the future by the server's clock; then moved onto ours). */
 bool kc_api_start_app_session(struct kc_api *a, const struct kc_app_session_req *r,
                               struct kc_session *out, GError **error);
 
 /* session.end with ks= the KS to end. */
 bool kc_api_end_session(struct kc_api *a, const char *ks, GError **error);
 
-/* ---- parsing, exposed for unit tests ---- */
+/* ---- parsing and the clock, exposed for unit tests ---- */
+
+/* The server's clock minus ours (seconds) from an answer's Date header (date: Unix time, -1 when
+ * absent or unparsable), sent and received at sent_us and received_us (g_get_real_time), for a
+ * KS expiring at expiry (server clock; 0: none) that may live at most max_lifetime seconds.
+ * 0 when there is no Date, when Date cannot tell the clocks apart (1 s resolution plus the
+ * round trip), or when it is not the clock the expiry came from (the KS would live longer than
+ * max_lifetime). Otherwise the bound that errs early: expiry - skew is never later than the
+ * KS's real end on our clock. doc/helper.md "The server's clock". */
+long long kc_api_clock_skew(long long date, gint64 sent_us, gint64 received_us, long long expiry,
+                            long long max_lifetime);
+
 enum kc_api_answer {
     KC_ANSWER_SESSION_INFO, /* KalturaSessionInfo: ks + expiry required */
     KC_ANSWER_WIDGET,       /* KalturaStartWidgetSessionResponse: ks required */

@@ -63,6 +63,23 @@ static bool keyring_locked(const struct kc_profile *p, GCancellable *cancel)
     return coll && secret_collection_get_locked(coll);
 }
 
+/* No item was found for p: why (locked, or not stored), as the error to report. */
+static enum kc_keyring_rc nothing_found(const struct kc_profile *p, GCancellable *cancel,
+                                        GError **error)
+{
+    if (keyring_locked(p, cancel)) {
+        g_set_error(error, KC_ERROR, KC_EXIT_KEYRING,
+                    "the keyring is locked; unlock it (log in to the desktop, or "
+                    "`gnome-keyring-daemon --unlock`) and try again");
+        return KC_KEYRING_LOCKED;
+    }
+    g_set_error(error, KC_ERROR, KC_EXIT_NO_TOKEN,
+                "no App Token stored for profile '%s' (%s, partner %s, token id %s); run "
+                "`kaltura-credential --profile %s login`",
+                p->name, p->service_url, p->partner_id, p->app_token_id, p->name);
+    return KC_KEYRING_NOT_FOUND;
+}
+
 /* The lookup proper; every D-Bus call in it is abandoned once cancel is cancelled. */
 static enum kc_keyring_rc lookup(const struct kc_profile *p, GCancellable *cancel, char **token,
                                  GError **error)
@@ -74,19 +91,8 @@ static enum kc_keyring_rc lookup(const struct kc_profile *p, GCancellable *cance
         unavailable(error, "read", e);
         return KC_KEYRING_UNAVAILABLE;
     }
-    if (!t) {
-        if (keyring_locked(p, cancel)) {
-            g_set_error(error, KC_ERROR, KC_EXIT_KEYRING,
-                        "the keyring is locked; unlock it (log in to the desktop, or "
-                        "`gnome-keyring-daemon --unlock`) and try again");
-            return KC_KEYRING_LOCKED;
-        }
-        g_set_error(error, KC_ERROR, KC_EXIT_NO_TOKEN,
-                    "no App Token stored for profile '%s' (%s, partner %s, token id %s); run "
-                    "`kaltura-credential --profile %s login`",
-                    p->name, p->service_url, p->partner_id, p->app_token_id, p->name);
-        return KC_KEYRING_NOT_FOUND;
-    }
+    if (!t)
+        return nothing_found(p, cancel, error);
     if (!kc_token_ok(t)) {
         kc_keyring_free(t);
         g_set_error(error, KC_ERROR, KC_EXIT_NO_TOKEN,
@@ -99,13 +105,36 @@ static enum kc_keyring_rc lookup(const struct kc_profile *p, GCancellable *cance
     return KC_KEYRING_FOUND;
 }
 
-enum kc_keyring_rc kc_keyring_lookup(const struct kc_profile *p, char **token, GError **error)
+/* Whether an item for p is there to be read, without reading it: a search, no secret leaves
+ * the keyring and nothing prompts. */
+static enum kc_keyring_rc probe(const struct kc_profile *p, GCancellable *cancel, GError **error)
+{
+    g_autoptr(GError) e = NULL;
+    GList *items = secret_password_search_sync(&schema, SECRET_SEARCH_ALL, cancel, &e, ATTRS(p));
+    if (e) {
+        g_list_free_full(items, g_object_unref);
+        unavailable(error, "read", e);
+        return KC_KEYRING_UNAVAILABLE;
+    }
+    if (!items)
+        return nothing_found(p, cancel, error);
+    g_list_free_full(items, g_object_unref);
+    return KC_KEYRING_FOUND;
+}
+
+enum kc_keyring_rc kc_keyring_lookup_found(const struct kc_profile *p, void (*found)(void *ctx),
+                                           void *ctx, char **token, GError **error)
 {
     *token = NULL;
     g_autoptr(GCancellable) cancel = g_cancellable_new();
     struct kc_cancel_timer *timer = kc_cancel_timer_start(cancel, (int)p->timeout);
     g_autoptr(GError) e = NULL;
-    enum kc_keyring_rc rc = lookup(p, cancel, token, &e);
+    enum kc_keyring_rc rc = found ? probe(p, cancel, &e) : KC_KEYRING_FOUND;
+    if (rc == KC_KEYRING_FOUND) {
+        if (found)
+            found(ctx);
+        rc = lookup(p, cancel, token, &e);
+    }
     /* A token that arrived is used even if the deadline passed meanwhile; any other outcome
      * after the deadline (cancelled calls look like "unavailable" or "not found") is the
      * timeout. */
@@ -120,6 +149,11 @@ enum kc_keyring_rc kc_keyring_lookup(const struct kc_profile *p, char **token, G
     if (e)
         g_propagate_error(error, g_steal_pointer(&e));
     return rc;
+}
+
+enum kc_keyring_rc kc_keyring_lookup(const struct kc_profile *p, char **token, GError **error)
+{
+    return kc_keyring_lookup_found(p, NULL, NULL, token, error);
 }
 
 void kc_keyring_free(char *token)

@@ -24,6 +24,14 @@ enum kc_keyring_rc {
 enum kc_keyring_rc kc_keyring_lookup(const struct kc_profile *p, char **token, GError **error);
 void kc_keyring_free(char *token);
 
+/* kc_keyring_lookup, which first searches for the item (no secret leaves the keyring, nothing
+ * prompts) and, only when one exists, calls found(ctx) before reading it (a Secret Service
+ * session, GetSecrets, maybe an unlock prompt: the slow part), so the caller can start work
+ * that only makes sense with a token. No item, no keyring: found is never called, and the error
+ * is what kc_keyring_lookup sets. One deadline (p->timeout) for the search and the read. */
+enum kc_keyring_rc kc_keyring_lookup_found(const struct kc_profile *p, void (*found)(void *ctx),
+                                           void *ctx, char **token, GError **error);
+
 /* Stores (replaces) the profile's token. */
 bool kc_keyring_store(const struct kc_profile *p, const char *token, GError **error);
 /* Removes the profile's token; *removed tells whether there was one. */

@@ -208,9 +208,27 @@ bool kc_mint_with_token(const struct kc_profile *p, const char *token, struct kc
     return ok;
 }
 
-/* With the keyring's token. The widget KS is fetched while the keyring is read: a cold get
- * costs the longer of the two, not their sum. A keyring failure wins over a network one (it
- * says what to do), and stops the fetch early. */
+/* The widget fetch, started once the keyring has found the token's item (not before: without
+ * a bus, a Secret Service or an item, no request reaches the server at all). */
+struct overlap {
+    const struct kc_profile *p;
+    struct kc_cache *cache;
+    GError **error;
+    struct kc_api *api;
+    struct widget_job *job;
+};
+
+static void overlap_start(void *data)
+{
+    struct overlap *o = data;
+    o->api = kc_api_new(o->p, o->error);
+    o->job = o->api ? widget_start(o->p, o->cache, o->api) : NULL;
+}
+
+/* With the keyring's token. The widget KS is fetched while the keyring reads the token (a
+ * Secret Service session, GetSecrets, maybe an unlock prompt): a cold get costs the longer of
+ * the two, not their sum. A keyring failure wins over a network one (it says what to do), and
+ * stops the fetch early. */
 static int mint_fresh(const struct kc_profile *p, struct kc_cache *cache, struct kc_session *s)
 {
     GError *e = NULL, *ek = NULL;
@@ -219,10 +237,10 @@ static int mint_fresh(const struct kc_profile *p, struct kc_cache *cache, struct
     /* kc_api_new warns about plain http; that warning must not precede a keyring error (one
      * line per failure), so such a rare profile waits for the keyring first. */
     bool overlap = !kc_profile_insecure(p);
-    struct kc_api *api = overlap ? kc_api_new(p, &e) : NULL;
-    struct widget_job *job = api ? widget_start(p, cache, api) : NULL;
+    struct overlap o = {.p = p, .cache = cache, .error = &e};
     double t0 = kc_trace_ms();
-    enum kc_keyring_rc krc = kc_keyring_lookup(p, &token, &ek);
+    enum kc_keyring_rc krc =
+        kc_keyring_lookup_found(p, overlap ? overlap_start : NULL, &o, &token, &ek);
     bool found = krc == KC_KEYRING_FOUND;
     kc_trace("keyring: lookup: %s in %.1f ms",
              found                         ? "token found"
@@ -230,6 +248,8 @@ static int mint_fresh(const struct kc_profile *p, struct kc_cache *cache, struct
              : krc == KC_KEYRING_LOCKED    ? "locked"
                                            : "unavailable",
              kc_trace_ms() - t0);
+    struct kc_api *api = o.api;
+    struct widget_job *job = o.job;
     if (job)
         wks = widget_finish(job, !found, &from_cache, &e);
     if (!found) {
@@ -264,25 +284,35 @@ int kc_obtain_ks(const struct kc_config *cfg, const char *profile_arg, const str
     struct kc_cache *cache = p->cache ? kc_cache_open(true) : NULL;
     struct kc_session s = {0};
     int rc = KC_EXIT_OK, lock = -1;
+    /* shared=false: a KS for this request alone: minted, never cached (the widget KS still
+     * is: it is not what a caller revokes). min_lifetime=: a floor above the profile's. */
+    bool shared = !(req && req->unshared);
+    long long min_left =
+        req && req->min_lifetime > p->min_lifetime ? req->min_lifetime : p->min_lifetime;
     if (!cache)
         kc_trace("cache: %s",
                  p->cache ? "none (no usable cache directory)" : "off (cache = false)");
-    if (cache && kc_cache_get_ks(cache, &params, p->min_lifetime, time(NULL), out) == 1)
+    if (!shared) {
+        kc_trace("cache: not used, a KS for this request alone (shared=false)");
+        goto mint;
+    }
+    if (cache && kc_cache_get_ks(cache, &params, min_left, time(NULL), out) == 1)
         goto hit;
     /* Single flight: whoever holds the lock mints; the others find its KS on the re-check. */
     double t0 = kc_trace_ms();
     lock = kc_cache_lock(cache, &params, (int)p->timeout);
-    if (cache && kc_cache_get_ks(cache, &params, p->min_lifetime, time(NULL), out) == 1) {
+    if (cache && kc_cache_get_ks(cache, &params, min_left, time(NULL), out) == 1) {
         kc_trace("cache: a concurrent mint's KS, after %.1f ms", kc_trace_ms() - t0);
         goto hit;
     }
     kc_trace("cache: %s, minting", cache ? "miss" : "not used");
+mint:
     rc = mint_fresh(p, cache, &s);
     if (rc == KC_EXIT_OK) {
         struct kc_answer view = answer_view(p, &s);
         answer_copy(out, &view);
         kc_trace("minted a KS valid for %lld s", out->expiry - (long long)time(NULL));
-        if (cache && kc_cache_put_ks(cache, &params, out) == 0)
+        if (cache && shared && kc_cache_put_ks(cache, &params, out) == 0)
             kc_trace("cache: KS stored");
     }
     goto done;
@@ -290,7 +320,7 @@ hit:
     kc_trace("cache: hit, the KS is valid for %lld s more", out->expiry - (long long)time(NULL));
 done:
     kc_session_clear(&s);
-    if (rc == KC_EXIT_OK && cache)
+    if (rc == KC_EXIT_OK && cache && shared)
         kc_cache_put_request(cache, &ident, &params, p->min_lifetime);
     kc_cache_unlock(lock);
     kc_cache_close(cache);

@@ -18,10 +18,12 @@
  * INVALID_KS retry absorbs). */
 #define KC_WIDGET_EXPIRY 86400
 
-/* get, ks: a valid KS for p into out: from the cache (with min_lifetime left) or freshly
- * minted with the keyring's token (then cached). Either way the request alias is recorded for
- * the frontend: cfg's files, profile_arg (--profile or NULL) and req (NULL for `ks`). Returns
- * an exit code; a failure has printed its diagnostic. */
+/* get, ks: a valid KS for p into out: from the cache (with min_lifetime left, or the request's
+ * min_lifetime= when that is more) or freshly minted with the keyring's token (then cached).
+ * Either way the request alias is recorded for the frontend: cfg's files, profile_arg
+ * (--profile or NULL) and req (NULL for `ks`). A request with shared=false gets a fresh KS
+ * that is neither cached nor aliased. Returns an exit code; a failure has printed its
+ * diagnostic. */
 int kc_obtain_ks(const struct kc_config *cfg, const char *profile_arg, const struct kc_profile *p,
                  const struct kc_request *req, struct kc_answer *out);
 

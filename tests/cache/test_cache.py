@@ -156,6 +156,83 @@ class CacheTest(unittest.TestCase):
                             first["password"]], capture_output=True, text=True)
         self.assertNotEqual(v.returncode, 0, "the revoked KS is still valid on the server")
 
+    # -- the request's own keys (what the PAM module sends) --
+
+    def get_with(self, extra):
+        r = self.run_helper("get", stdin=self.request[:-1] + extra + "\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return dict(line.split("=", 1) for line in r.stdout.splitlines())
+
+    def test_request_min_lifetime_raises_the_floor(self):
+        """min_lifetime=SECONDS: a cached KS with less left than that is not used, by the
+        frontend's fast path nor by the minter; one with more is. The profile's min_lifetime
+        (300) still holds for requests without it."""
+        first, _ = self.get()  # the request alias is recorded: the fast path knows it
+        (path,) = glob.glob(os.path.join(CACHE, "ks-*"))
+        self.rewrite_entry_expiry(path, int(time.time()) + 1800)
+        self.emu.control("reset-stats")
+        self.assertEqual(self.get_with("min_lifetime=1000\n")["password"], first["password"])
+        self.assertEqual(self.requests(), 0)
+        fresh = self.get_with("min_lifetime=3600\n")
+        self.assertNotEqual(fresh["password"], first["password"])
+        self.assertEqual(self.requests("apptoken.startsession"), 1)
+        self.assertGreater(int(fresh["password_expiry_utc"]) - time.time(), 3600)
+        # The fresh KS replaced the old one for everybody.
+        self.assertEqual(self.get()[0]["password"], fresh["password"])
+
+    def test_request_not_shared_is_minted_and_not_cached(self):
+        """shared=false: a KS for this request alone, never a cached one, never put into the
+        cache, never served to a later get."""
+        first, _ = self.get()
+        self.emu.control("reset-stats")
+        own = self.get_with("shared=false\n")
+        self.assertNotEqual(own["password"], first["password"])
+        self.assertEqual(self.requests("apptoken.startsession"), 1)
+        self.assertEqual(self.requests("session.startwidgetsession"), 0, "widget KS reused")
+        again = self.get_with("shared=false\n")
+        self.assertNotIn(again["password"], (own["password"], first["password"]))
+        self.emu.control("reset-stats")
+        self.assertEqual(self.get()[0]["password"], first["password"])
+        self.assertEqual(self.requests(), 0)
+        for f in glob.glob(os.path.join(CACHE, "*")):
+            with open(f) as fh:
+                text = fh.read()
+            self.assertNotIn(own["password"], text, f)
+            self.assertNotIn(again["password"], text, f)
+
+    def test_request_not_shared_with_a_cold_cache(self):
+        """shared=false first: nothing is cached for the next get to find."""
+        own = self.get_with("shared=false\n")
+        self.emu.control("reset-stats")
+        other, _ = self.get()
+        self.assertNotEqual(own["password"], other["password"])
+        self.assertEqual(self.requests("apptoken.startsession"), 1)
+
+    def test_revoke_of_an_unshared_ks_the_server_no_longer_knows_fails(self):
+        """revoke with shared=false: the KS was the caller's alone, so INVALID_KS means it did
+        not end here: exit 8 and the server's reason. Without it, already ended is fine."""
+        own = self.get_with("shared=false\n")
+        self.emu.api("session", "end", {"ks": own["password"]}, internal=True)
+        dead = f"password={own['password']}\n\n"
+        r = self.run_helper("revoke", stdin="shared=false\n" + dead)
+        self.assertEqual(r.returncode, 8, r.stderr)
+        self.assertIn("INVALID_KS", r.stderr)
+        self.assertNotIn(own["password"], r.stderr)
+        r = self.run_helper("revoke", stdin=dead)
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        own = self.get_with("shared=false\n")
+        r = self.run_helper("revoke", stdin=f"shared=false\npassword={own['password']}\n\n")
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        self.assertFalse(self.emu.control("validate", ks=own["password"])["valid"])
+
+    def test_request_keys_with_bad_values_are_refused(self):
+        for extra in ("min_lifetime=soon\n", "min_lifetime=-1\n", "min_lifetime=315360001\n",
+                      "min_lifetime=\n", "shared=no\n", "shared=\n"):
+            with self.subTest(extra=extra):
+                r = self.run_helper("get", stdin=self.request[:-1] + extra + "\n")
+                self.assertEqual((r.returncode, r.stdout), (3, ""), r.stderr)
+                self.assertIn(extra.split("=")[0] + "=", r.stderr)
+
     def assert_refused_but_works(self):
         first, err = self.get()
         self.assertIn("kaltura-credential: ", err)

@@ -21,7 +21,8 @@ COMMANDS = ["capability", "doctor", "erase", "exec", "get", "ks", "login", "logo
             "setup-git", "status", "store"]
 GLOBAL_OPTS = ["--config", "--help", "--profile", "--verbose", "--version"]
 LOGIN_OPTS = ["--app-token-id", "--ca-file", "--expiry", "--hash", "--no-verify",
-              "--partner-id", "--privileges", "--service-url", "--session-type", "--user-id"]
+              "--partner-id", "--privileges", "--proxy", "--service-url", "--session-type",
+              "--user-id"]
 
 
 class BashCompletionTest(unittest.TestCase):

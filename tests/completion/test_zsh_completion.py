@@ -129,8 +129,8 @@ class ZshCompletionTest(unittest.TestCase):
     def test_login_options(self):
         self.assertEqual(self.complete("kaltura-credential login -"),
                          ["--app-token-id", "--ca-file", "--expiry", "--hash", "--no-verify",
-                          "--partner-id", "--privileges", "--service-url", "--session-type",
-                          "--user-id"])
+                          "--partner-id", "--privileges", "--proxy", "--service-url",
+                          "--session-type", "--user-id"])
         self.assertEqual(self.complete("kaltura-credential get "), [])
 
     def test_ks_and_exec(self):

@@ -13,7 +13,10 @@ PRE_MODES = ("http500", "http503", "reset", "hang", "redirect")
 RESULT_MODES = ("ks_newline", "ks_nul", "ks_huge", "expiry_past", "numeric_strings")
 # Body-level: the call runs and is serialized, then the HTTP answer is altered.
 BODY_MODES = ("slow_drip", "garbage", "oversized", "truncated_json", "wrong_content_type")
-MODES = PRE_MODES + RESULT_MODES + BODY_MODES
+# Header-level: the answer is the real one, only its `Date` header is left out, unparsable, or
+# a day behind the emulator's clock (not the clock the answer's times come from).
+DATE_MODES = ("date_none", "date_garbage", "date_stale")
+MODES = PRE_MODES + RESULT_MODES + BODY_MODES + DATE_MODES
 
 # With no --action, KS-shaped faults target the app-token session (README: "startSession KS").
 DEFAULT_ACTION = {m: "apptoken.startsession" for m in ("ks_newline", "ks_nul", "ks_huge",
@@ -121,5 +124,6 @@ def sleep_ms(ms, stop_event):
         stop_event.wait(ms / 1000.0)
 
 
-__all__ = ["FaultRules", "MODES", "PRE_MODES", "RESULT_MODES", "BODY_MODES", "mangle_result",
+__all__ = ["FaultRules", "MODES", "PRE_MODES", "RESULT_MODES", "BODY_MODES", "DATE_MODES",
+           "mangle_result",
            "mangle_body", "drip", "sleep_ms"]

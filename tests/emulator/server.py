@@ -147,10 +147,28 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def version_string(self):
         return "kaltura-emulator"
+
+    def date_time_string(self, timestamp=None):
+        """The `Date` header on the emulator's clock (clock-offset moves it with the KS times),
+        as a real server's Date comes from the same clock as its KSs' valid_until."""
+        if timestamp is None:
+            timestamp = time.time() + int(self.emu.state.clock_offset)
+            if self.date_fault == "date_stale":
+                timestamp -= 86400
+        return super().date_time_string(timestamp)
+
+    def send_header(self, keyword, value):
+        if keyword.lower() == "date" and self.date_fault == "date_none":
+            return
+        if keyword.lower() == "date" and self.date_fault == "date_garbage":
+            value = "yesterday, around noon"
+        super().send_header(keyword, value)
+
     def setup(self):
         super().setup()
         self.abort_with_rst = False
         self.first_request = True
+        self.date_fault = None
         self.emu = self.server.emu
 
     def log_message(self, fmt, *args):
@@ -221,6 +239,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
         finally:
             self.first_request = False
+            self.date_fault = None
 
     # ------------------------------------------------------------ API
 
@@ -240,6 +259,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             emu.stats.request(key)
             fault = emu.faults.take(key)
             faultmod.sleep_ms(emu.latency_ms, emu.stopping)
+        self.date_fault = fault if fault in faultmod.DATE_MODES else None
 
         if fault in faultmod.PRE_MODES:
             self._pre_fault(fault)

@@ -1,4 +1,5 @@
 """Transport behaviour: fault modes, latency, stats, keep-alive, concurrency and TLS."""
+import email.utils
 import http.client
 import json
 import socket
@@ -27,6 +28,27 @@ class Faults(emutest.EmuTestCase):
                 self.assertEqual(status, code)
                 self.assertIn("text/html", headers["content-type"])
                 self.assertEqual(self.widget_call()[0], 200)  # count=1: next one is fine
+
+    def test_date_header_follows_the_clock(self):
+        """An answer's Date is on the emulator's clock, as the KSs it mints are."""
+        for offset in (0, 5000, -5000):
+            with self.subTest(offset=offset):
+                self.emu.control("clock-offset", seconds=offset)
+                _, headers, _ = self.widget_call()
+                date = email.utils.parsedate_to_datetime(headers["date"]).timestamp()
+                self.assertAlmostEqual(date, time.time() + offset, delta=3)
+
+    def test_date_faults(self):
+        self.fault("date_none", count=1)
+        status, headers, _ = self.widget_call()
+        self.assertEqual((status, "date" in headers), (200, False))
+        self.fault("date_garbage", count=1)
+        status, headers, _ = self.widget_call()
+        self.assertEqual((status, headers["date"]), (200, "yesterday, around noon"))
+        self.fault("date_stale", count=1)
+        date = email.utils.parsedate_to_datetime(self.widget_call()[1]["date"]).timestamp()
+        self.assertAlmostEqual(date, time.time() - 86400, delta=3)
+        self.assertIsNotNone(email.utils.parsedate_to_datetime(self.widget_call()[1]["date"]))
 
     def test_redirect(self):
         self.fault("redirect", count=1)

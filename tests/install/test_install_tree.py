@@ -129,6 +129,26 @@ class InstallTreeTest(unittest.TestCase):
         paths = set(re.findall(rb"(/[\x21-\x7e]*/kaltura-credential-mint)\x00", data))
         self.assertEqual(paths, {f"{LIBEXECDIR}/kaltura-credential-mint".encode()})
 
+    def test_installed_frontend_runs_no_minter_planted_next_to_it(self):
+        """Only the build tree's frontend looks for the minter next to itself. A copy of the
+        installed one with a program called kaltura-credential-mint beside it runs the
+        minter at its compiled-in path (which this test did not install: an error naming
+        it), never the planted one, which would get the request and the user's keyring."""
+        d = tempfile.mkdtemp(prefix="kc-planted-")
+        self.addCleanup(shutil.rmtree, d, True)
+        marker = os.path.join(d, "planted-ran")
+        shutil.copy(self.at(f"{BINDIR}/kaltura-credential"), d)
+        with open(os.path.join(d, "kaltura-credential-mint"), "w") as f:
+            f.write(f"#!/bin/sh\ntouch '{marker}'\n")
+        os.chmod(os.path.join(d, "kaltura-credential-mint"), 0o755)
+        for args in (["--version"], ["status"]):
+            with self.subTest(args=args):
+                r = subprocess.run([os.path.join(d, "kaltura-credential")] + args,
+                                   capture_output=True, text=True, timeout=60)
+                self.assertFalse(os.path.exists(marker), "the planted minter ran")
+                if not os.path.exists(f"{LIBEXECDIR}/kaltura-credential-mint"):
+                    self.assertIn(f"{LIBEXECDIR}/kaltura-credential-mint", r.stderr)
+
     def test_module_runs_the_installed_helper(self):
         data = open(self.at(f"{PAMDIR}/pam_kaltura.so"), "rb").read()
         paths = set(re.findall(rb"(/[\x21-\x7e]*/kaltura-credential)\x00", data))

@@ -24,26 +24,6 @@ from syslog_capture import Syslog
 # in full and report "not ok ... # TODO <why>" (meson: EXPECTEDFAIL). When a fix makes one
 # pass, the suite fails (UNEXPECTEDPASS) until its entry here is removed.
 KNOWN_FAILING = {
-    "test_revoke_overlapping_sessions_keep_their_ks":
-        "issue 11 item 1: with revoke, sessions share the cached KS, one logout ends both",
-    "test_revoke_ks_is_not_served_to_later_gets":
-        "issue 11 item 1: a revocable session's KS goes through the cache",
-    "test_revoke_of_a_dead_ks_is_logged_as_a_failure":
-        "issue 11 item 1: session.end answering INVALID_KS is logged as 'revoked'",
-    "test_login_ks_is_fresher_than_min_lifetime":
-        "issue 11 item 1: a login takes a cached KS with only min_lifetime left",
-    "test_no_network_without_keyring__stopped_keyring":
-        "issue 11 item 3: widget-session request sent before the keyring says there is none",
-    "test_no_network_without_keyring__stopped_bus":
-        "issue 11 item 3: widget-session request sent before the keyring says there is none",
-    "test_no_network_without_keyring__no_token_stored":
-        "issue 11 item 3: widget-session request sent before the keyring says there is none",
-    "test_proxy_from_pam_environment__https_proxy":
-        "issue 11 item 4: the helper's environment drops https_proxy",
-    "test_proxy_from_pam_environment__HTTPS_PROXY":
-        "issue 11 item 4: the helper's environment drops HTTPS_PROXY",
-    "test_proxy_config_key":
-        "issue 11 item 4: no `proxy` config key",
 }
 
 # The module's timeout in the tests where a login cannot get a KS (seconds).

@@ -2,15 +2,27 @@
  * pam_driver: runs PAM operations through libpamtest on one handle and prints the results,
  * reading the PAM environment back exactly (pypamtest mangles values that end in '=').
  *
- *   pam_driver [--putenv NAME=VALUE]... SERVICE USER OP[=EXPECTED]...
+ *   pam_driver [OPTION]... SERVICE USER OP[=EXPECTED]...
  *
  * OP: authenticate, setcred-establish, setcred-delete, setcred-refresh, open, close, env.
  * EXPECTED: a PAM code name without PAM_ (SUCCESS, IGNORE, SESSION_ERR, ...), default SUCCESS.
  * Output, one line each: "OP RESULT" (the code name, or "notrun" after a mismatch) in order,
- * "ENV <entry>" for every entry of each env op, "ELAPSED_MS <n>" for the whole run.
+ * "ENV <entry>" for every entry of each env op, "ELAPSED_MS <n>" for the whole run, then
+ * "SIGNALS same|changed" (every signal's disposition, and this thread's mask, after the ops
+ * against before) and the lines of the options below.
  * Exit status: 0 when every op returned what was expected, 1 on a mismatch, 2 on usage error.
- * --putenv sets PAM environment entries before the first op (as pam_systemd would).
  * Run it with LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=DIR.
+ *
+ * Options (host_probe.c has the host-process ones):
+ *   --putenv NAME=VALUE  a PAM environment entry before the first op (as pam_systemd would)
+ *   --probe DIR          a host with SIGCHLD and SIGPIPE handlers, a child and a second
+ *                        thread, woken by the helper through the FIFOs DIR/fifo-child and
+ *                        DIR/fifo-thread while the module runs: "PROBE ..."
+ *   --pending-sigchld    a blocked SIGCHLD pending before the ops: "PENDING kept|lost"
+ *   --sigchld ignore|reaper  SIGCHLD ignored, or a handler that reaps every child
+ *   --children           after the ops: "CHILDREN none|running|exited"
+ *   --login-wait         then as util-linux login: fork the "shell", print "SHELL <pid>",
+ *                        wait(NULL) and print "WAITED <pid>" (the shell ends on SIGTERM)
  */
 #include <libpamtest.h>
 #include <security/pam_appl.h>
@@ -20,8 +32,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "host_probe.h"
+
 #define MAX_OPS    16
-#define MAX_PUTENV 8
+#define MAX_PUTENV 16
 
 static const struct {
     const char *name;
@@ -76,7 +90,7 @@ static int parse_code(const char *name)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: pam_driver [--putenv NAME=VALUE]... SERVICE USER OP[=EXPECTED]...\n");
+    fprintf(stderr, "usage: pam_driver [OPTION]... SERVICE USER OP[=EXPECTED]...\n");
     return 2;
 }
 
@@ -97,12 +111,25 @@ int main(int argc, char **argv)
     pam_handle_t *pamh = NULL;
     size_t ntests = 0, nputenv = 0;
     struct timespec t0, t1;
+    struct host_probe probe = {0};
     enum pamtest_err perr;
     int i = 1, rc = 0;
 
-    while (i + 1 < argc && strcmp(argv[i], "--putenv") == 0 && nputenv < MAX_PUTENV) {
-        putenvs[nputenv++] = argv[i + 1];
-        i += 2;
+    for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+        if (strcmp(argv[i], "--putenv") == 0 && i + 1 < argc && nputenv < MAX_PUTENV)
+            putenvs[nputenv++] = argv[++i];
+        else if (strcmp(argv[i], "--probe") == 0 && i + 1 < argc)
+            probe.probe_dir = argv[++i];
+        else if (strcmp(argv[i], "--pending-sigchld") == 0)
+            probe.pending_sigchld = true;
+        else if (strcmp(argv[i], "--sigchld") == 0 && i + 1 < argc)
+            probe.sigchld = argv[++i];
+        else if (strcmp(argv[i], "--children") == 0)
+            probe.children = true;
+        else if (strcmp(argv[i], "--login-wait") == 0)
+            probe.login_wait = true;
+        else
+            return usage();
     }
     if (argc - i < 3)
         return usage();
@@ -131,6 +158,8 @@ int main(int argc, char **argv)
             fprintf(stderr, "pam_driver: pam_putenv failed\n");
             return 1;
         }
+    if (host_probe_before(&probe) != 0)
+        return 1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     perr = _pamtest(service, user, NULL, tests, ntests, pamh);
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -151,6 +180,7 @@ int main(int argc, char **argv)
     }
     printf("ELAPSED_MS %lld\n",
            (long long)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+    host_probe_after(&probe);
     if (perr != PAMTEST_ERR_OK) {
         fprintf(stderr, "pam_driver: %s\n", pamtest_strerror(perr));
         rc = 1;

@@ -24,12 +24,16 @@ class Run:
         self.results = []  # [(op, result)]
         self.envs = []  # one dict per env op, split at the FIRST '=' (exact values)
         self.elapsed_ms = None
+        self.host = {}  # the driver's host-process lines (host_probe.c): {"SIGNALS": "same"}
         for line in proc.stdout.splitlines():
-            if line.startswith("ENV "):
-                name, _, value = line[4:].partition("=")
+            word, _, rest = line.partition(" ")
+            if word == "ENV":
+                name, _, value = rest.partition("=")
                 self.envs[-1][name] = value
-            elif line.startswith("ELAPSED_MS "):
-                self.elapsed_ms = int(line.split()[1])
+            elif word == "ELAPSED_MS":
+                self.elapsed_ms = int(rest)
+            elif word.isupper():
+                self.host[word] = rest
             else:
                 op, result = line.split(" ", 1)
                 self.results.append((op, result))
@@ -44,26 +48,40 @@ class Run:
         return [r for o, r in self.results if o == op]
 
 
-def run(service, user, ops, putenv=(), extra_env=None, services=None, timeout=60):
-    """Runs pam_driver SERVICE USER OPS with pam_wrapper preloaded into the driver only."""
+def driver_command(service, user, ops, putenv=(), extra_env=None, services=None,
+                   driver_args=()):
+    """pam_driver's argv and environment: pam_wrapper preloaded into the driver only."""
     env = dict(os.environ)
     # Debug level 2 shows the module's pam_syslog lines of every priority (level 3 would
     # also trace pam_putenv values).
     env.update(LD_PRELOAD=PRELOAD, PAM_WRAPPER="1", PAM_WRAPPER_DEBUGLEVEL="2",
                PAM_WRAPPER_SERVICE_DIR=services or SERVICES)
     env.update(extra_env or {})
-    args = [DRIVER]
+    args = [DRIVER] + list(driver_args)
     for entry in putenv:
         args += ["--putenv", entry]
     # A module's PAM_IGNORE never reaches the application: a stack where every module
     # ignored yields PAM_PERM_DENIED. The module's own result is in its exit log line.
     ops = [o[:-len("=IGNORE")] + "=PERM_DENIED" if o.endswith("=IGNORE") else o for o in ops]
-    args += [service, user] + list(ops)
+    return args + [service, user] + list(ops), env
+
+
+def run(service, user, ops, putenv=(), extra_env=None, services=None, timeout=60,
+        driver_args=()):
+    """Runs pam_driver SERVICE USER OPS and waits for it."""
+    args, env = driver_command(service, user, ops, putenv, extra_env, services, driver_args)
     start = time.monotonic()
     proc = subprocess.run(args, env=env, capture_output=True, text=True, timeout=timeout)
     r = Run(proc, time.monotonic() - start)
     r.service = service
     return r
+
+
+def popen(service, user, ops, putenv=(), extra_env=None, services=None, driver_args=()):
+    """Starts pam_driver, for a test that talks to it while it runs (--login-wait)."""
+    args, env = driver_command(service, user, ops, putenv, extra_env, services, driver_args)
+    return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
 
 
 def cleanup_pam_wrapper_dirs():

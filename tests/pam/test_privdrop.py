@@ -41,10 +41,21 @@ class PrivDropTest(unittest.TestCase):
             # Service files naming that helper (generated here: it lives in a temp dir).
             cls.services = os.path.join(cls.base, "services")
             os.mkdir(cls.services)
+            # A copy of it below a directory the user owns: everything else root's.
+            foreign = os.path.join(cls.base, "users", "inner")
+            os.makedirs(foreign)
+            os.chmod(os.path.dirname(foreign), 0o755)
+            os.chown(os.path.dirname(foreign), cls.pw.pw_uid, cls.pw.pw_gid)
+            os.chmod(foreign, 0o755)
+            cls.foreign_helper = os.path.join(foreign, "ok.sh")
+            shutil.copy(cls.helper, cls.foreign_helper)
+            os.chmod(cls.foreign_helper, 0o755)
             for name, args in {"priv": "debug", "priv_revoke": "debug revoke",
                                "priv_minuid": f"debug minimum_uid={cls.pw.pw_uid + 1}"}.items():
                 with open(os.path.join(cls.services, name), "w") as f:
                     f.write(f"session required {pc.MODULE} {args} helper={cls.helper}\n")
+            with open(os.path.join(cls.services, "priv_foreign_ancestor"), "w") as f:
+                f.write(f"session required {pc.MODULE} debug helper={cls.foreign_helper}\n")
         except BaseException:
             cls.tearDownClass()
             raise
@@ -82,6 +93,10 @@ class PrivDropTest(unittest.TestCase):
                          sorted({self.pw.pw_gid, self.extra_gid}))
         self.assertEqual(cwd, self.pw.pw_dir)
         self.assertEqual(capeff.split()[1], "0000000000000000")
+        # Real, effective, saved and file-system ids: all the user's.
+        ids = dict(l.split(":", 1) for l in self.record(f"ids-{command}").splitlines())
+        self.assertEqual(ids["Uid"].split(), [str(self.pw.pw_uid)] * 4)
+        self.assertEqual(ids["Gid"].split(), [str(self.pw.pw_gid)] * 4)
         env = dict(l.split("=", 1) for l in self.record(f"env-{command}").splitlines())
         self.assertEqual(env, {
             "HOME": self.pw.pw_dir, "USER": self.user, "LOGNAME": self.user,
@@ -102,6 +117,14 @@ class PrivDropTest(unittest.TestCase):
         r = self.run_pam("priv_revoke", "open", "close")
         self.assertEqual(r.results, [("open", "SUCCESS"), ("close", "SUCCESS")], msg=r.log)
         self.assert_runs_as_user("revoke")
+
+    def test_helper_below_a_users_directory_refused(self):
+        """Every directory above the helper counts, not only its own: one the user owns
+        (two levels up) lets the user swap what the module would run as root's child."""
+        r = self.run_pam("priv_foreign_ancestor", "open=SESSION_ERR")
+        self.assertEqual(r.results[0], ("open", "SESSION_ERR"), msg=r.log)
+        self.assertIn("users is not a directory owned by root", r.log)
+        self.assertFalse(os.path.exists(os.path.join(self.run_dir, "count-get")))
 
     def test_below_minimum_uid_runs_nothing(self):
         r = self.run_pam("priv_minuid", "open=IGNORE")

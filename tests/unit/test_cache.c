@@ -412,7 +412,36 @@ static void test_prune(struct kc_cache *c)
     kc_cache_prune(c, NOW);
     tap_ok(count("ks-") == 1 && hit(c, &live, 0, NOW, "ks-live"), "prune keeps the live KS");
     tap_ok(count("req-") == 0 && count("widget-") == 0, "prune drops dangling alias, old widget");
-    tap_ok(count(".tmp-") == 1 && count("lock-") >= 1, "prune: old temp gone, locks kept");
+    tap_ok(count(".tmp-") == 1, "prune: old temp gone, fresh temp kept");
+}
+
+/* Lock files: one per request identity ever asked for; prune drops the idle old ones. */
+static void age_lock_files(void)
+{
+    struct timespec old[2] = {{NOW - 3600, 0}, {NOW - 3600, 0}};
+    DIR *d = opendir(dir);
+    for (struct dirent *de; d != NULL && (de = readdir(d)) != NULL;)
+        if (strncmp(de->d_name, "lock-", 5) == 0)
+            utimensat(AT_FDCWD, path_of(de->d_name), old, 0);
+    if (d != NULL)
+        closedir(d);
+}
+
+static void test_prune_locks(struct kc_cache *c)
+{
+    struct kc_ks_params held = params("held"), idle = params("idle"), fresh = params("fresh");
+    int held_fd = kc_cache_lock(c, &held, 0);
+    kc_cache_unlock(kc_cache_lock(c, &idle, 0));
+    age_lock_files(); /* these, and the lock files of the tests before */
+    kc_cache_unlock(kc_cache_lock(c, &fresh, 0));
+    kc_cache_prune(c, NOW);
+    tap_ok(count("lock-") == 2,
+           "prune: idle old lock files removed, a held one and a fresh one "
+           "kept (%d left)",
+           count("lock-"));
+    int again = kc_cache_lock(c, &held, 0);
+    tap_ok(held_fd >= 0 && again < 0, "the held lock is still a lock");
+    kc_cache_unlock(held_fd);
 }
 
 static struct kc_cache *reopen(void)
@@ -579,6 +608,7 @@ int main(void)
     test_request(c);
     test_lead(c);
     test_prune(c);
+    test_prune_locks(c);
     kc_cache_close(c);
     test_dir_trust();
     test_parse_entry();

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -119,6 +120,71 @@ static void test_locks(struct kc_store *s)
     close(fd);
 }
 
+/* Whether process pid has path open (/proc/PID/fd). */
+static bool has_open(pid_t pid, const char *path)
+{
+    char dirp[32], link[64], target[512];
+    snprintf(dirp, sizeof dirp, "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(dirp);
+    bool found = false;
+    for (struct dirent *de; !found && d != NULL && (de = readdir(d)) != NULL;) {
+        snprintf(link, sizeof link, "%.31s/%.16s", dirp, de->d_name);
+        ssize_t n = readlink(link, target, sizeof target - 1);
+        target[n > 0 ? n : 0] = '\0';
+        found = strcmp(target, path) == 0;
+    }
+    if (d != NULL)
+        closedir(d);
+    return found;
+}
+
+/* A waiter that opened a lock file which is then removed (a prune) and released must not end up
+ * holding the unlinked file: a newcomer would lock the new one, and both would hold "the" lock. */
+static void test_lock_survives_prune(struct kc_store *s)
+{
+    char path[300];
+    path_of(path, sizeof path, "lock-z");
+    int fd = kc_store_lock(s, "lock-z", 0);
+    int got[2], done[2];
+    if (fd < 0 || pipe(got) != 0 || pipe(done) != 0) {
+        tap_ok(0, "setup");
+        return;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fd); /* the parent's lock is the parent's, and the pipes' other ends too */
+        close(got[0]);
+        close(done[1]);
+        char b = 'r'; /* from now on, an open lock-z in this process is kc_store_lock's */
+        if (write(got[1], &b, 1) != 1)
+            _exit(1);
+        struct kc_store c;
+        b = (char)(kc_store_open(&c, false, true) == 0 && kc_store_lock(&c, "lock-z", 10000) >= 0);
+        if (write(got[1], &b, 1) != 1 || read(done[0], &b, 1) < 0)
+            _exit(1);
+        _exit(0); /* holding the lock until told */
+    }
+    close(got[1]);
+    close(done[0]);
+    char b = 0;
+    if (read(got[0], &b, 1) != 1)
+        b = 0;
+    for (int i = 0; i < 10000 && !has_open(pid, path); i++)
+        usleep(1000); /* until the waiter has the file open (an event, polled) */
+    unlink(path);     /* what a prune does, holding the lock */
+    close(fd);
+    bool locked = read(got[0], &b, 1) == 1 && b == 1;
+    int other = open(path, O_RDWR | O_CREAT, 0600);
+    bool excluded = other >= 0 && flock(other, LOCK_EX | LOCK_NB) != 0;
+    tap_ok(locked && excluded, "a waiter whose lock file was pruned locks the file named now");
+    if (other >= 0)
+        close(other);
+    close(done[1]);
+    close(got[0]);
+    int st;
+    waitpid(pid, &st, 0);
+}
+
 int main(void)
 {
     umask(0);
@@ -131,6 +197,7 @@ int main(void)
     TAP_CHECK(kc_store_open(&s, true, true) == 0);
     test_files(&s);
     test_locks(&s);
+    test_lock_survives_prune(&s);
     kc_store_close(&s);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", rt);

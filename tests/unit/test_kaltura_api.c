@@ -32,8 +32,45 @@ static void bad(const char *body, enum kc_api_answer kind, const char *what)
            err ? err->message : "accepted");
 }
 
+/* kc_api_clock_skew. T: our clock when the request left (s); a KS of 600 s. */
+#define T       1700000000LL
+#define US      1000000LL
+#define LONGEST KC_API_MAX_LIFETIME
+
+static long long skew(long long date, double sent_after_t, double rtt)
+{
+    gint64 sent = (gint64)((double)(T * US) + sent_after_t * US);
+    return kc_api_clock_skew(date, sent, sent + (gint64)(rtt * US), date + 600, LONGEST);
+}
+
+static void test_clock_skew(void)
+{
+    tap_ok(skew(-1, 0.3, 0.1) == 0, "no Date: our clock (skew 0)");
+    /* The clocks agree: Date is T (truncated) whether we sent at T+0.0 or T+0.9. */
+    tap_ok(skew(T, 0.0, 0.05) == 0 && skew(T, 0.9, 0.05) == 0 && skew(T, 0.99, 0.5) == 0,
+           "agreeing clocks: skew 0 (Date's 1 s resolution is no skew)");
+    tap_ok(skew(T + 1, 0.9, 0.2) == 0, "Date a second on, within the round trip: skew 0");
+    /* The server 3600 s ahead: its clock minus ours is in [3600 - rtt, 3601); the estimate
+     * never lets a KS outlive its real end. */
+    long long a = skew(T + 3600, 0.5, 0.1);
+    tap_ok(a >= 3600 && a <= 3601, "server an hour ahead: skew %lld (3600..3601)", a);
+    long long b = skew(T - 3600, 0.5, 0.1);
+    tap_ok(b >= -3600 && b <= -3599, "server an hour behind: skew %lld (-3600..-3599)", b);
+    tap_ok(skew(T - 86400 * 400, 0.2, 0.1) <= -86400 * 400 + 1,
+           "a year and more: corrected all the same (a dead RTC, a restored VM snapshot)");
+    /* Date inconsistent with the expiry: a KS of 600 s that the Date says lives 1 h. */
+    gint64 sent = T * US;
+    tap_ok(kc_api_clock_skew(T - 3600, sent, sent, T + 600, 600) == 0,
+           "a Date that would make the KS outlive what was asked: ignored (skew 0)");
+    tap_ok(kc_api_clock_skew(T - 3600, sent, sent, T - 3600 + 602, 600) == -3599,
+           "a KS of exactly what was asked (+2 s for rounding): corrected");
+    tap_ok(kc_api_clock_skew(0, sent, sent, T + 600, LONGEST) == 0,
+           "Date 1970 with a KS of 53 years: not the KS's clock (skew 0)");
+}
+
 int main(void)
 {
+    test_clock_skew();
     tap_ok(
         parse("{\"ks\":\"djJ8abc\",\"sessionType\":0,\"partnerId\":12345,\"userId\":\"bob\","
               "\"expiry\":1700000100,\"privileges\":\"x\",\"objectType\":\"KalturaSessionInfo\"}",

@@ -54,6 +54,13 @@ static void test_values(void)
     tap_ok(!parse(&a, "timeout=0") && !parse(&a, "timeout=301") && !parse(&a, "timeout=+5"),
            "timeout 0, 301, +5 refused");
     tap_ok(!parse(&a, "minimum_uid=-1") && parse(&a, "minimum_uid=0"), "minimum_uid");
+    tap_ok(parse(&a, NULL) && a.opt.min_lifetime == 3600, "min_lifetime: 3600 by default");
+    tap_ok(parse(&a, "min_lifetime=0") && a.opt.min_lifetime == 0 &&
+               parse(&a, "min_lifetime=315360000") && a.opt.min_lifetime == 315360000,
+           "min_lifetime 0 and 315360000");
+    tap_ok(!parse(&a, "min_lifetime=315360001") && !parse(&a, "min_lifetime=-1") &&
+               !parse(&a, "min_lifetime=1h") && !parse(&a, "min_lifetime"),
+           "min_lifetime out of range, not a number, without a value: refused");
     tap_ok(!parse(&a, "helper=relative/path") && parse(&a, "helper=/bin/true") &&
                a.opt.helper_overridden,
            "helper= must be absolute");

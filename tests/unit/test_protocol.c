@@ -158,6 +158,36 @@ static void test_capabilities(void)
     kc_request_clear(&r);
 }
 
+/* Our own keys (contract.h): what the PAM module sends, and values they cannot have. */
+static void test_own_keys(void)
+{
+    struct kc_request r;
+    const char *why = NULL;
+    TAP_CHECK(parse("profile=p\n\n", &r, &why) == 0);
+    tap_ok(r.min_lifetime == 0 && !r.unshared, "absent: no floor, shared");
+    kc_request_clear(&r);
+    TAP_CHECK(parse("min_lifetime=3600\nshared=false\n\n", &r, &why) == 0);
+    tap_ok(r.min_lifetime == 3600 && r.unshared, "min_lifetime=3600, shared=false");
+    kc_request_clear(&r);
+    TAP_CHECK(parse("shared=false\nshared=true\nmin_lifetime=315360000\n", &r, &why) == 0);
+    tap_ok(!r.unshared && r.min_lifetime == 315360000, "last value wins; the bound is allowed");
+    kc_request_clear(&r);
+    static const char *const bad[] = {"min_lifetime=\n",
+                                      "min_lifetime=-1\n",
+                                      "min_lifetime=+5\n",
+                                      "min_lifetime=1h\n",
+                                      "min_lifetime=315360001\n",
+                                      "min_lifetime=9999999999999\n",
+                                      "shared=\n",
+                                      "shared=no\n",
+                                      "shared=False\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        r.min_lifetime = 42;
+        tap_ok(parse(bad[i], &r, &why) == -1 && why != NULL && r.min_lifetime == 0 && !r.unshared,
+               "bad value %zu refused, nothing kept", i);
+    }
+}
+
 static void test_write(void)
 {
     char *buf = NULL;
@@ -186,6 +216,7 @@ int main(void)
     test_long_lines();
     test_many_lines();
     test_capabilities();
+    test_own_keys();
     test_write();
     return tap_done();
 }

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Fake helper: succeeds. Scratch dir S = $XDG_RUNTIME_DIR (put into the PAM env by the test).
 # Records, per command: runs (count-CMD), stdin, argv, the exact environment it was exec'd
-# with, id -u/-g/-G, cwd and effective capabilities. `get` prints $S/ks (default: a KS that
-# ends in '=') the way the real helper does; `revoke` prints nothing.
+# with, id -u/-g/-G, cwd, the process's uid/gid lines and effective capabilities. `get`
+# prints $S/ks (default: a KS that ends in '=') with the expiry $S/expiry (default 1900000000)
+# the way the real helper does; `revoke` prints nothing and exits with $S/revoke-exit (0).
 set -eu
 S=${XDG_RUNTIME_DIR:?}
 cmd=${1:-none}
@@ -12,8 +13,14 @@ cat > "$S/stdin-$cmd"
 printf '%s\n' "$0" "$@" > "$S/argv-$cmd"
 tr '\0' '\n' < /proc/$$/environ > "$S/env-$cmd"
 { id -u; id -g; id -G; pwd; grep '^CapEff' /proc/$$/status; } > "$S/id-$cmd"
+grep -E '^(Uid|Gid):' /proc/$$/status > "$S/ids-$cmd"
 if [ "$cmd" = get ]; then
     ks=$(cat "$S/ks" 2>/dev/null || echo 'djJ8MTIzNDV8ZmFrZS1rcw==')
-    printf 'protocol=https\nhost=www.kaltura.com\nusername=fake\npassword=%s\npassword_expiry_utc=1900000000\n' "$ks"
+    expiry=$(cat "$S/expiry" 2>/dev/null || echo 1900000000)
+    printf 'protocol=https\nhost=www.kaltura.com\nusername=fake\npassword=%s\npassword_expiry_utc=%s\n' "$ks" "$expiry"
+fi
+if [ "$cmd" = revoke ] && [ -f "$S/revoke-exit" ]; then
+    echo 'kaltura-credential: INVALID_KS: the server did not accept the session' >&2
+    exit "$(cat "$S/revoke-exit")"
 fi
 exit 0
