@@ -183,10 +183,55 @@ class Doctor(HelperTest):
         self.assertCheck(checks, "proxy", "ok", "through http://127.0.0.1:9", "proxy key")
         self.assertCheck(checks, "service", "fail")
 
+    def clock_skew(self, checks):
+        """The seconds and direction a clock warning names: (600, "behind")."""
+        m = re.search(r"clock is (\d+) s (behind|ahead of) the server's", checks["clock"][1])
+        self.assertIsNotNone(m, checks["clock"])
+        return int(m.group(1)), m.group(2)
+
     def test_server_clock_ahead(self):
+        """The emulator's clock-offset moves its Date header: ours is behind by that much
+        (give or take the second Date is truncated to and the round trip)."""
         emu("clock-offset", 600)
         checks, _ = self.doctor()
-        self.assertCheck(checks, "clock", "warn", "600 s behind", "timedatectl")
+        self.assertCheck(checks, "clock", "warn", "timedatectl")
+        skew, way = self.clock_skew(checks)
+        self.assertEqual(way, "behind")
+        self.assertIn(skew, range(598, 603), checks["clock"])
+
+    def test_server_clock_behind(self):
+        emu("clock-offset", -3600)
+        checks, _ = self.doctor()  # a warning: the helper still works (the KS's expiry is
+        self.assertCheck(checks, "clock", "warn", "timedatectl")  # moved onto our clock)
+        skew, way = self.clock_skew(checks)
+        self.assertEqual(way, "ahead of")
+        self.assertIn(skew, range(3598, 3603), checks["clock"])
+
+    def test_small_offset_is_ok(self):
+        emu("clock-offset", 30)  # under the 60 s that are worth a warning
+        checks, _ = self.doctor()
+        self.assertCheck(checks, "clock", "ok", "within")
+
+    def test_no_usable_date_header(self):
+        """No Date header, or one that does not parse: nothing to compare, said as a warning
+        (not a failure: the service answered), whatever the emulator's clock."""
+        emu("clock-offset", 3600)
+        for mode in ("date_none", "date_garbage"):
+            with self.subTest(mode=mode):
+                emu("fault", mode, "--action", "session.startWidgetSession")
+                checks, _ = self.doctor()
+                emu("fault", "none")
+                self.assertCheck(checks, "service", "ok")
+                self.assertCheck(checks, "clock", "warn", "no usable Date header")
+
+    def test_stale_date_header(self):
+        """A Date a day behind the emulator's clock is what the server says its clock is:
+        reported as such (doctor has no KS expiry to cross-check it against)."""
+        emu("fault", "date_stale", "--action", "session.startWidgetSession")
+        checks, _ = self.doctor()
+        skew, way = self.clock_skew(checks)
+        self.assertEqual(way, "ahead of")
+        self.assertIn(skew, range(86398, 86403), checks["clock"])
 
     def test_config_problems(self):
         with open(self.sb.config, "a") as f:
