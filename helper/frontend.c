@@ -239,7 +239,7 @@ int main(int argc, char **argv)
     prctl(PR_SET_DUMPABLE, 0);
     struct opts o;
     if (parse_opts(argc, argv, &o) != 0 || (o.cmd == 0 && !o.delegate)) {
-        diag_error("usage: kaltura-credential [--config FILE] [--profile NAME] COMMAND "
+        diag_error("usage: kaltura-credential [--config FILE] [--profile NAME] [-v] COMMAND "
                    "(see kaltura-credential --help)");
         return KC_EXIT_USAGE;
     }

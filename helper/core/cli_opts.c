@@ -117,7 +117,8 @@ int kc_exec_opts_parse(int argc, char **argv, struct kc_exec_opts *o, char *why,
             return KC_EXIT_OK;
         }
         if ((v = opt_value(argc, argv, &i, "--profile")) != NULL) {
-            if (v[0] == '\0')
+            /* `--profile -- CMD`: the name was left out, "--" is not one */
+            if (v[0] == '\0' || strcmp(v, "--") == 0)
                 return usage(why, why_size, "exec: --profile needs a profile name");
             o->profile = v;
         } else if ((v = opt_value(argc, argv, &i, "--env")) != NULL) {

@@ -27,10 +27,13 @@ static int parse(const struct kc_cli *cli, struct setup_opts *o)
         const char *a = cli->argv[i];
         if (strcmp(a, "--unset") == 0) {
             o->unset = true;
-        } else if (strcmp(a, "--profile") == 0 && i + 1 < cli->argc) {
-            o->profile = cli->argv[++i];
-        } else if (g_str_has_prefix(a, "--profile=") && a[10] != '\0') {
-            o->profile = a + 10;
+        } else if (strcmp(a, "--profile") == 0 || g_str_has_prefix(a, "--profile=")) {
+            o->profile = a[9] == '=' ? a + 10 : i + 1 < cli->argc ? cli->argv[++i] : "";
+            if (o->profile[0] == '\0') {
+                diag_error("setup-git: --profile needs a profile name; see kaltura-credential "
+                           "--help");
+                return KC_EXIT_USAGE;
+            }
         } else {
             diag_error("setup-git: unknown argument '%s' (setup-git takes --profile NAME and "
                        "--unset); see kaltura-credential --help",

@@ -110,6 +110,10 @@ static void test_exec_opts(void)
            "exec --env: a digit first, another variable exec sets, empty, a '-': refused");
     tap_ok(kc_exec_opts_parse(1, b7, &x, why, sizeof why) == KC_EXIT_USAGE,
            "exec --profile without its value");
+    char *b9[] = {"--profile", "--", "true"};
+    tap_ok(kc_exec_opts_parse(3, b9, &x, why, sizeof why) == KC_EXIT_USAGE &&
+               strstr(why, "--profile needs a profile name") != NULL,
+           "exec --profile -- CMD: the name left out, not 'CMD before --'");
 }
 
 int main(void)
