@@ -182,6 +182,13 @@ class Doctor(HelperTest):
         checks, _ = self.doctor(code=9)
         self.assertCheck(checks, "proxy", "ok", "through http://127.0.0.1:9", "proxy key")
         self.assertCheck(checks, "service", "fail")
+        # plain http on loopback never goes through a proxy, whatever the environment says
+        # (the token is filed under the https URL: that check fails, the service answers)
+        self.sb.write_config(self.sb.profile_config("default", self.tid, ca=False,
+                                                    url=os.environ["KC_EMU_HTTP_URL"]))
+        checks, _ = self.doctor(env=dict(env, http_proxy=env["https_proxy"]), code=6)
+        self.assertCheck(checks, "proxy", "ok", "none", "loopback host is never proxied")
+        self.assertCheck(checks, "service", "ok", "plain http")
 
     def clock_skew(self, checks):
         """The seconds and direction a clock warning names: (600, "behind")."""
