@@ -1,20 +1,23 @@
 /* libFuzzer target: the cache entry reader (helper/core/cache.c kc_cache_parse_ks_entry).
  * Input: an entry file's bytes, or "DESC\0ENTRY" to choose the description it must match.
- * Invariants: an accepted entry has a non-empty KS, no field holds '\n', every field is the
- * value of the first line with that key, and writing the entry back the way kc_cache_put_ks
- * does reads back to exactly the same values; a mismatching desc is never OK. */
+ * Invariants: an accepted entry has a well-formed KS of the partner its desc names
+ * (contract.h kc_ks_well_formed) and printable ASCII values, no field holds '\n', every field
+ * is the value of the first line with that key, and writing the entry back the way
+ * kc_cache_put_ks does reads back to exactly the same values; a mismatching desc is never OK. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cache.h"
+#include "contract.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* What ks_desc writes for a profile (cache.c). */
 #define DEFAULT_DESC                                                                               \
-    "ks1\nservice_url=https://localhost:8443\npartner_id=12345\napp_token_id=0_abc\n"              \
-    "hash_function=SHA256"
+    "ks1;service_url=+https://localhost:8443;partner_id=+12345;app_token_id=+0_abc;"               \
+    "hash_function=+sha256;user_id=-;session_type=-;privileges=-;expiry=-"
 
 static char *dup0(const uint8_t *p, size_t n)
 {
@@ -52,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if (rc != KC_ENTRY_OK) {
         if (e.ks || e.username || e.protocol || e.host || e.service_url || e.partner_id ||
-            e.user_id || e.privileges) /* nothing partial on a miss */
+            e.user_id || e.privileges) /* nothing partial */
             abort();
     } else {
         /* desc can only match whole, so it holds no newline (nor NUL: the first one ends it) */
@@ -70,6 +73,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             no_newline(e.privileges);
         if (e.ks[0] == '\0' || e.expiry < 0 || strstr(buf, "format=kc2\n") != buf)
             abort();
+        char marker[64];
+        snprintf(marker, sizeof marker, ";partner_id=+%s", e.partner_id ? e.partner_id : "?");
+        if (e.partner_id == NULL || !strstr(desc, marker) ||
+            !kc_ks_well_formed(e.ks, strlen(e.ks), e.partner_id) ||
+            !kc_printable_ascii(e.username, strlen(e.username)) ||
+            !kc_printable_ascii(e.host, strlen(e.host)))
+            abort();
         /* round trip through the writer's format */
         const char *user = e.user_id != NULL ? e.user_id : "";
         const char *priv = e.privileges != NULL ? e.privileges : "";
@@ -81,8 +91,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         snprintf(again, n,
                  "format=kc2\ndesc=%s\nexpiry=%lld\nprotocol=%s\nhost=%s\nusername=%s\n"
-                 "service_url=%s\npartner_id=%s\nuser_id=%s\nprivileges=%s%s\nks=%s\n",
-                 desc, e.expiry, e.protocol, e.host, e.username, e.service_url, e.partner_id, user,
+                 "service_url=%s\nuser_id=%s\nprivileges=%s%s\nks=%s\n",
+                 desc, e.expiry, e.protocol, e.host, e.username, e.service_url, user,
                  e.privileges != NULL ? "+" : "-", priv, e.ks);
         struct kc_answer f;
         if (kc_cache_parse_ks_entry(again, desc, desc_len, &f) != KC_ENTRY_OK ||

@@ -1,15 +1,21 @@
 /* libFuzzer target: the config parser (helper/minter/config.c kc_config_load_data).
  * Input: the system file's text, optionally "\0" and the user file's text (later wins).
- * Invariants: failure is KC_EXIT_CONFIG with a one-line message and no config; on success
+ * Invariants: failure is KC_EXIT_CONFIG with a one-line message and no config, which names a
+ * line GKeyFile refuses by its number and never quotes it (it may be a pasted secret); on success
  * every profile has an allowed, unique name, findable by kc_config_find, a service_url that is
  * already normalised (normalising it again gives the same URL, protocol and host), plain http
  * only on loopback unless allow_insecure, values in their documented ranges and no control
- * characters in any string. */
+ * characters in any string; the host libcurl parses from an API call's URL is the profile's
+ * hostname, a plain name ([a-z0-9.-], no '%') or an IP literal, on which the loopback rule
+ * was decided. */
+#include <arpa/inet.h>
+#include <curl/curl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
+#include "config_lines.h"
 #include "contract.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -42,6 +48,59 @@ static void digits(const char *s, long long max)
         abort();
 }
 
+/* The host libcurl will connect to for an API call of p is p->hostname, which is what the
+ * loopback rule judged: a plain name or an IP literal. libcurl writes IP addresses its own way
+ * ("127.1" and "0x7f.1" as 127.0.0.1, "::0" as "::"): then it must be an IP literal, and
+ * loopback for us means loopback for it. */
+static void curl_sees_hostname(const struct kc_profile *p)
+{
+    CURLU *u = curl_url();
+    char *host = NULL;
+    char *call = g_strdup_printf("%s/api_v3/service/session/action/end", p->service_url);
+    if (u == NULL || curl_url_set(u, CURLUPART_URL, call, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+        abort();
+    size_t n = strlen(host);
+    struct in6_addr a6;
+    struct in_addr a4;
+    bool v6 = n > 2 && host[0] == '[' && host[n - 1] == ']';
+    char *bare = v6 ? g_strndup(host + 1, n - 2) : g_strdup(host);
+    bool ip = v6 ? inet_pton(AF_INET6, bare, &a6) == 1 : inet_pton(AF_INET, bare, &a4) == 1;
+    if ((v6 && !ip) ||
+        (!v6 && strspn(bare, "abcdefghijklmnopqrstuvwxyz0123456789.-") != strlen(bare)) ||
+        (strcmp(bare, p->hostname) != 0 && !ip) ||
+        (kc_host_is_loopback(p->hostname) && !kc_host_is_loopback(bare)))
+        abort();
+    g_free(bare);
+    g_free(call);
+    curl_free(host);
+    curl_url_cleanup(u);
+}
+
+/* A message about text (file source) that says "config SOURCE line N cannot be read" names
+ * the first line GKeyFile refuses, and does not quote it. */
+static void bad_line_named_not_quoted(const char *msg, const char *source, const char *text)
+{
+    char *head = g_strdup_printf("config %s line ", source);
+    const char *at = strstr(msg, head);
+    unsigned n = at ? (unsigned)strtoul(at + strlen(head), NULL, 10) : 0;
+    g_free(head);
+    if (at == NULL || !strstr(msg, "cannot be read"))
+        return;
+    if (n == 0 || n != kc_config_bad_line(text))
+        abort();
+    const char *line = text;
+    for (unsigned i = 1; i < n; i++)
+        line = strchr(line, '\n') + 1;
+    size_t len = strcspn(line, "\n");
+    char *quoted = g_strstrip(g_strndup(line, len));
+    /* The message's own words are no quote ("cannot be read" on a line of its own). */
+    const char *rest = strstr(msg, "cannot be read");
+    if (strlen(quoted) >= 12 && strstr(msg, quoted) && !strstr(rest, quoted))
+        abort();
+    g_free(quoted);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *copy = malloc(size + 2);
@@ -60,6 +119,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (error == NULL || error->domain != KC_ERROR || error->code != KC_EXIT_CONFIG ||
             strchr(error->message, '\n') != NULL)
             abort();
+        for (int i = 0; i < 2; i++)
+            if (texts[i])
+                bad_line_named_not_quoted(error->message, sources[i], texts[i]);
         g_error_free(error);
         free(copy);
         return 0;
@@ -92,6 +154,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         if (kc_profile_insecure(p) && !p->allow_insecure)
             abort();
+        curl_sees_hostname(p);
         char *proto = NULL, *host = NULL;
         GError *e2 = NULL;
         char *again =

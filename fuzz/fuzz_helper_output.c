@@ -1,8 +1,9 @@
 /*
  * libFuzzer target for the PAM module's helper-output parser (pam_module/helper_output.c).
- * Checks the parser's promises on any input: views stay inside the buffer, OK means a
- * non-empty password without '\n', '\r' or NUL and an all-digit expiry, nothing partial on
- * error. Registration belongs in fuzz/meson.build (see doc/pam.md).
+ * Checks the parser's promises on any input: views stay inside the buffer, OK means output of
+ * printable ASCII lines, a password that is a well-formed KS (contract.h kc_ks_well_formed, any
+ * partner) and an all-digit expiry, nothing partial on error. Registration belongs in
+ * fuzz/meson.build (see doc/pam.md).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,8 +35,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             out.password_len == 0 || out.password_len > KC_ANSWER_MAX_KS ||
             memchr(out.password, '\n', out.password_len) ||
             memchr(out.password, '\r', out.password_len) ||
-            memchr(out.password, '\0', out.password_len))
+            memchr(out.password, '\0', out.password_len) ||
+            !kc_ks_well_formed(out.password, out.password_len, NULL))
             abort();
+        for (size_t i = 0; i < size; i++) /* lines of printable ASCII, nothing else */
+            if (buf[i] != '\n' && !kc_printable_ascii(buf + i, 1))
+                abort();
         if (out.expiry != NULL) {
             if (!inside(out.expiry, out.expiry_len, (const uint8_t *)buf, size) ||
                 out.expiry_len == 0 || out.expiry_len > KC_ANSWER_MAX_EXPIRY)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -100,6 +101,9 @@ static int feed_request(const char *raw, size_t len)
     return rc;
 }
 
+/* The caller's umask, before ours (077): the minter and exec's CMD get it back. */
+static mode_t user_umask;
+
 static int exec_minter(char **argv, char *raw, size_t raw_len, bool fed)
 {
     char *path = mint_path();
@@ -121,7 +125,9 @@ static int exec_minter(char **argv, char *raw, size_t raw_len, bool fed)
     kc_trace("frontend: running the minter %s", path);
     kc_trace_handover();
     argv[0] = path;
+    umask(user_umask); /* the minter sets 077 first thing, and keeps this for exec's CMD */
     execv(path, argv);
+    umask(077);
     diag_error("cannot run %s: %s (is kaltura-credential installed completely?)", path,
                strerror(errno));
     free(path);
@@ -203,6 +209,12 @@ static int cache_or_minter(const struct opts *o, const struct kc_command *c,
         diag_error("bad credential request on standard input: %s", why);
         return KC_EXIT_INPUT;
     }
+    if (kc_request_lacks_host(req.protocol, req.host)) { /* nobody's KS: see protocol.h */
+        kc_request_clear(&req);
+        secure_wipe(raw, raw_len);
+        free(raw);
+        return KC_EXIT_OK;
+    }
     /* shared=false: a KS for this request alone, which no cache hit can be. */
     int hit = !req.unshared && cache_lookup(o, o->profile, &req, &e, &lead_fd);
     kc_request_clear(&req);
@@ -227,7 +239,9 @@ static int exec_fast(const struct opts *o, int argc, char **argv)
     struct kc_answer e;
     if (!cache_lookup(o, x.profile != NULL ? x.profile : o->profile, NULL, &e, NULL))
         return exec_minter(argv, NULL, 0, false);
+    umask(user_umask); /* CMD runs with the caller's umask, not ours */
     int rc = kc_exec_with_answer(&e, x.env, x.cmd);
+    umask(077);
     kc_answer_clear(&e);
     return rc;
 }
@@ -237,6 +251,10 @@ int main(int argc, char **argv)
     /* No core dumps and no ptrace by other processes of this user: a cache hit holds a KS
      * (the minter does the same for itself; exec resets the flag). */
     prctl(PR_SET_DUMPABLE, 0);
+    /* What we create (the cache dir, lock files) is ours alone, whatever the caller's umask:
+     * one that hid owner-read left a cache dir we could not open, so nothing fixed its mode
+     * and the cache stayed off. The minter does the same. */
+    user_umask = umask(077);
     struct opts o;
     if (parse_opts(argc, argv, &o) != 0 || (o.cmd == 0 && !o.delegate)) {
         diag_error("usage: kaltura-credential [--config FILE] [--profile NAME] [-v] COMMAND "

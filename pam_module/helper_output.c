@@ -48,6 +48,8 @@ static enum pk_parse_result parse(const char *buf, size_t len, struct pk_helper_
         const char *value;
 
         pos += line_len + 1;
+        if (!kc_printable_ascii(line, line_len))
+            return fail(why, "a character in the output that is not printable ASCII");
         if (line_len == 0) {
             if (pos != len)
                 return fail(why, "text after the blank line");
@@ -68,6 +70,8 @@ static enum pk_parse_result parse(const char *buf, size_t len, struct pk_helper_
                 return fail(why, "empty password");
             if (value_len > KC_ANSWER_MAX_KS)
                 return fail(why, "password too long");
+            if (!kc_ks_well_formed(value, value_len, NULL))
+                return fail(why, "password is not a well-formed KS");
             out->password = value;
             out->password_len = value_len;
         } else if (key_is(line, key_len, "password_expiry_utc")) {

@@ -27,10 +27,13 @@ struct pk_helper_output {
 };
 
 /*
- * Rules: every line ends in '\n'; no NUL or '\r' anywhere; a line is KEY=VALUE with a
- * non-empty key; a blank line ends the output and may only be the last line; `password`
- * must be non-empty and at most KC_ANSWER_MAX_KS bytes; `password_expiry_utc` is 1 to
- * KC_ANSWER_MAX_EXPIRY digits;
+ * Rules: every line ends in '\n'; nothing but printable ASCII otherwise (no NUL, '\r', control
+ * character, DEL, or byte above 0x7e: no U+2028 or U+0085 a Unicode line splitter would break
+ * at, in any value, the ignored ones included); a line is KEY=VALUE with a non-empty key; a
+ * blank line ends the output and may only be the last line; `password` must be a well-formed
+ * KS (contract.h kc_ks_well_formed: base64/base64url of a v1 or v2 KS, at most
+ * KC_ANSWER_MAX_KS bytes; of any partner: the module does not know which one the profile
+ * names, the helper checked that); `password_expiry_utc` is 1 to KC_ANSWER_MAX_EXPIRY digits;
  * either key given twice is an error; other keys are ignored; output without `password`
  * is an error (unless it is empty).
  */

@@ -32,17 +32,16 @@ static bool digits_ok(const char *s, size_t max)
 
 bool kc_answer_ok(const struct kc_answer *a)
 {
-    return kc_text_ok(a->ks, KC_ANSWER_MAX_KS, KC_TEXT_NONEMPTY | KC_TEXT_NO_SPACE) &&
-           kc_text_ok(a->username, KC_ANSWER_MAX_USERNAME, KC_TEXT_NONEMPTY) &&
-           kc_text_ok(a->protocol, KC_ANSWER_MAX_PROTOCOL, KC_TEXT_NONEMPTY | KC_TEXT_NO_SPACE) &&
-           kc_text_ok(a->host, KC_ANSWER_MAX_HOST, KC_TEXT_NONEMPTY | KC_TEXT_NO_SPACE) &&
-           a->expiry > 0 &&
-           kc_text_ok(a->service_url, KC_ANSWER_MAX_SERVICE_URL,
-                      KC_TEXT_NONEMPTY | KC_TEXT_NO_SPACE) &&
-           digits_ok(a->partner_id, KC_ANSWER_MAX_PARTNER_ID) &&
-           (a->user_id == NULL || kc_text_ok(a->user_id, KC_ANSWER_MAX_USERNAME, KC_TEXT_ANY)) &&
+    const unsigned word = KC_TEXT_NONEMPTY | KC_TEXT_NO_SPACE | KC_TEXT_ASCII;
+    return a->ks != NULL && digits_ok(a->partner_id, KC_ANSWER_MAX_PARTNER_ID) &&
+           kc_ks_well_formed(a->ks, strlen(a->ks), a->partner_id) &&
+           kc_text_ok(a->username, KC_ANSWER_MAX_USERNAME, KC_TEXT_NONEMPTY | KC_TEXT_ASCII) &&
+           kc_text_ok(a->protocol, KC_ANSWER_MAX_PROTOCOL, word) &&
+           kc_text_ok(a->host, KC_ANSWER_MAX_HOST, word) && a->expiry > 0 &&
+           kc_text_ok(a->service_url, KC_ANSWER_MAX_SERVICE_URL, word) &&
+           (a->user_id == NULL || kc_text_ok(a->user_id, KC_ANSWER_MAX_USERNAME, KC_TEXT_ASCII)) &&
            (a->privileges == NULL ||
-            kc_text_ok(a->privileges, KC_ANSWER_MAX_PRIVILEGES, KC_TEXT_ANY));
+            kc_text_ok(a->privileges, KC_ANSWER_MAX_PRIVILEGES, KC_TEXT_ASCII));
 }
 
 /* ---- shells ---- */
@@ -154,8 +153,12 @@ static int write_answer(FILE *out, const struct kc_answer *a, enum kc_answer_for
 int kc_answer_print(FILE *out, const struct kc_answer *a, enum kc_answer_format format)
 {
     if (!kc_answer_ok(a)) {
-        diag_error("the KS or a value printed with it is not one line of printable text, or is "
-                   "too long");
+        diag_error("the KS is not a well-formed KS of partner %s, or a value printed with it "
+                   "is not printable ASCII, or is too long",
+                   a->partner_id != NULL && kc_text_ok(a->partner_id, KC_KS_PARTNER_MAX,
+                                                       KC_TEXT_NONEMPTY | KC_TEXT_ASCII)
+                       ? a->partner_id
+                       : "(none)");
         return KC_EXIT_BAD_RESPONSE;
     }
     errno = 0;

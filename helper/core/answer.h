@@ -27,7 +27,7 @@ struct kc_answer {
     char *host;        /* from service_url, e.g. "www.kaltura.com" or "localhost:8443" */
     long long expiry;  /* absolute unix time, on the local clock */
     char *service_url; /* the profile's, normalised */
-    char *partner_id;  /* decimal */
+    char *partner_id;  /* the profile's, decimal: the KS must be this partner's */
     char *user_id;     /* the KS's user id; NULL or "": none */
     char *privileges;  /* as the server built them (KalturaSessionInfo); NULL: not sent */
 };
@@ -41,8 +41,9 @@ enum kc_answer_format {
     KC_ANSWER_JSON,       /* ks --format=json: one object, one line */
 };
 
-/* true when every value of a may be printed: one line of printable text within the bounds
- * above and of contract.h, a decimal partner id, expiry > 0. The cache keeps nothing else. */
+/* true when every value of a may be printed: one line of printable ASCII within the bounds
+ * above and of contract.h, the KS a well-formed KS of partner_id (kc_ks_well_formed), a
+ * decimal partner id, expiry > 0. The cache keeps and serves nothing else. */
 bool kc_answer_ok(const struct kc_answer *a);
 
 /* Writes a to out and flushes it. Every value is checked before anything is written, so on

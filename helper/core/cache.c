@@ -19,10 +19,10 @@
 #include "contract.h"
 #include "secure_mem.h"
 #include "small_file.h"
-#include "text.h"
 
-/* kc2: ks- entries also hold service_url, partner_id, user_id and privileges (for ks --format
- * and exec). A kc1 entry of an older version is not ours: a miss, removed, minted anew. */
+/* kc2: ks- entries also hold service_url, user_id and privileges (for ks --format and exec;
+ * the partner id is the description's). A kc1 entry of an older version is not ours: a miss,
+ * removed, minted anew. */
 #define FORMAT_LINE     "format=kc2\n"
 #define WIDGET_MIN_LEFT 60
 #define LOCK_IDLE       60          /* seconds a lock file is kept at least (prune) */
@@ -276,6 +276,24 @@ static int read_matching(struct kc_cache *c, const char *name, const struct kc_b
     return 1;
 }
 
+/* The partner id in a ks- description (";partner_id=+<digits>", ks_desc): the partner the
+ * entry's KS must belong to. NULL when absent. Values are escaped (esc_add), so the marker
+ * cannot occur inside an earlier field. */
+static char *desc_partner(const char *desc, size_t desc_len)
+{
+    static const char marker[] = ";partner_id=+";
+    const size_t m = sizeof marker - 1;
+    for (size_t i = 0; i + m <= desc_len; i++) {
+        if (memcmp(desc + i, marker, m) != 0)
+            continue;
+        size_t n = 0;
+        while (i + m + n < desc_len && desc[i + m + n] >= '0' && desc[i + m + n] <= '9')
+            n++;
+        return n > 0 && n <= KC_KS_PARTNER_MAX ? kc_xstrndup(desc + i + m, n) : NULL;
+    }
+    return NULL;
+}
+
 enum kc_entry_rc kc_cache_parse_ks_entry(const char *buf, const char *desc, size_t desc_len,
                                          struct kc_answer *out)
 {
@@ -294,10 +312,13 @@ enum kc_entry_rc kc_cache_parse_ks_entry(const char *buf, const char *desc, size
     out->host = field_dup(buf, "host");
     out->expiry = expiry;
     out->service_url = field_dup(buf, "service_url");
-    out->partner_id = field_dup(buf, "partner_id");
+    out->partner_id = desc_partner(desc, desc_len);
     out->user_id = field_dup(buf, "user_id");           /* an empty line: none */
     out->privileges = opt_field_dup(buf, "privileges"); /* "-": not sent, "+...": the value */
-    /* Only what the writer may print: a '\r' or an over-long value is a corrupt entry. */
+    /* Only what the writer may print: a '
+', an over-long value, or a KS that is not a
+     * well-formed KS of the entry's partner (one cached before that check) is a corrupt
+     * entry: a miss. */
     if (!kc_answer_ok(out)) {
         kc_answer_clear(out);
         return KC_ENTRY_CORRUPT;
@@ -350,7 +371,8 @@ static int put_entry(struct kc_cache *c, const char *name, struct kc_buf *body)
 
 int kc_cache_put_ks(struct kc_cache *c, const struct kc_ks_params *p, const struct kc_answer *e)
 {
-    if (c == NULL || !kc_answer_ok(e))
+    if (c == NULL || !kc_answer_ok(e) || p->partner_id == NULL ||
+        strcmp(e->partner_id, p->partner_id) != 0)
         return -1;
     struct kc_buf d = {0}, b = {0};
     char name[32];
@@ -360,8 +382,8 @@ int kc_cache_put_ks(struct kc_cache *c, const struct kc_ks_params *p, const stru
     kc_buf_addn(&b, d.p, d.len);
     kc_buf_printf(&b,
                   "\nexpiry=%lld\nprotocol=%s\nhost=%s\nusername=%s\nservice_url=%s\n"
-                  "partner_id=%s\nuser_id=%s\nprivileges=%s%s\nks=%s\n",
-                  e->expiry, e->protocol, e->host, e->username, e->service_url, e->partner_id,
+                  "user_id=%s\nprivileges=%s%s\nks=%s\n",
+                  e->expiry, e->protocol, e->host, e->username, e->service_url,
                   e->user_id != NULL ? e->user_id : "", e->privileges != NULL ? "+" : "-",
                   e->privileges != NULL ? e->privileges : "", e->ks);
     kc_buf_free(&d);
@@ -481,7 +503,8 @@ int kc_cache_get_widget(struct kc_cache *c, const char *service_url, const char 
         kc_store_remove(&c->st, name);
     } else if (expiry - (long long)now > WIDGET_MIN_LEFT) {
         *ks_out = field_dup(buf, "ks");
-        hit = kc_text_ok(*ks_out, KC_ANSWER_MAX_KS, KC_TEXT_NONEMPTY | KC_TEXT_NO_SPACE);
+        hit = *ks_out != NULL && partner_id != NULL &&
+              kc_ks_well_formed(*ks_out, strlen(*ks_out), partner_id);
         if (!hit) {
             secure_free_str(*ks_out);
             *ks_out = NULL;
@@ -496,8 +519,8 @@ out:
 int kc_cache_put_widget(struct kc_cache *c, const char *service_url, const char *partner_id,
                         const char *ks, long long expiry)
 {
-    if (c == NULL || !kc_text_ok(ks, KC_ANSWER_MAX_KS, KC_TEXT_NONEMPTY | KC_TEXT_NO_SPACE) ||
-        expiry <= 0)
+    if (c == NULL || ks == NULL || partner_id == NULL ||
+        !kc_ks_well_formed(ks, strlen(ks), partner_id) || expiry <= 0)
         return -1;
     struct kc_buf d = {0}, b = {0};
     char name[32];

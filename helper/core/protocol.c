@@ -1,8 +1,8 @@
 /* git credential protocol reader/writer (see protocol.h for the rules).
  * libc only: the fast-path frontend links this without GLib. The reader is bounded on purpose:
  * git's own helpers were exploitable when an over-long line was split by fgets() and its tail
- * parsed as a new "host=" line (CVE-2024-52006 family), so a long line or a truncated final line
- * is an error here, never a second line. */
+ * parsed as a new "host=" line (CVE-2024-52006 family), so a long line is an error here, never
+ * a second line. */
 #include "protocol.h"
 
 #include <errno.h>
@@ -98,24 +98,20 @@ int kc_request_parse(const char *buf, size_t len, struct kc_request *req, const 
         const char *line = buf + pos;
         size_t rest = len - pos;
         const char *nl = memchr(line, '\n', rest);
-        if (nl == NULL) {
-            *why = rest >= KC_PROTO_MAX_LINE ? "input line longer than 65535 bytes"
-                                             : "input ends without a newline (truncated?)";
-            goto fail;
-        }
-        size_t full = (size_t)(nl - line) + 1; /* with the newline */
+        /* A final line without '\n' counts as if it had one (git's strbuf_getline). */
+        size_t full = nl != NULL ? (size_t)(nl - line) + 1 : rest + 1;
         if (full > KC_PROTO_MAX_LINE) {
             *why = "input line longer than 65535 bytes";
             goto fail;
         }
-        pos += full;
+        pos += nl != NULL ? full : rest;
         size_t n = full - 1;
         if (memchr(line, '\0', n) != NULL) {
             *why = "NUL byte in input";
             goto fail;
         }
-        if (n > 0 && line[n - 1] == '\r')
-            n--;
+        if (nl != NULL && n > 0 && line[n - 1] == '\r')
+            n--; /* git strips a '\r' only before a '\n' */
         if (n == 0)
             return 0; /* blank line: end of the request */
         const char *eq = memchr(line, '=', n);
@@ -211,6 +207,11 @@ void kc_request_clear(struct kc_request *req)
     free(req->username);
     secure_free_str(req->password);
     memset(req, 0, sizeof *req);
+}
+
+bool kc_request_lacks_host(const char *protocol, const char *host)
+{
+    return protocol != NULL && (host == NULL || host[0] == '\0');
 }
 
 bool kc_proto_value_ok(const char *value)

@@ -3,8 +3,8 @@
  *
  * Reader rules (git's, plus the fixes git's own helpers needed):
  * - a line, newline included, is at most 65535 bytes (KC_PROTO_MAX_LINE); longer: error;
- * - every line must end in '\n' (a final line without one is an error: truncated input);
- *   one '\r' before the '\n' is stripped;
+ * - a line ends in '\n', one '\r' before it stripped; a final line without '\n' is still a
+ *   line, read as git's strbuf_getline reads it (its '\r' kept);
  * - a NUL byte anywhere: error; a line without '=': error;
  * - scalar keys keep the last value; "key[]" keys are ignored except capability[] which is
  *   recorded; unknown keys are ignored silently;
@@ -46,6 +46,11 @@ int kc_request_read_fd(int fd, struct kc_request *req, char **raw, size_t *raw_l
 /* Same, parsing a buffer (used by fuzzers and by the minter on a fed request). */
 int kc_request_parse(const char *buf, size_t len, struct kc_request *req, const char **why);
 void kc_request_clear(struct kc_request *req);
+
+/* true for a request that names a protocol but no host (absent or empty): git sends that for
+ * a URL it could not parse (CVE-2020-11008), so no profile's KS may answer it. Only a request
+ * naming neither (`ks`, the PAM module) may fall back to the default profile. */
+bool kc_request_lacks_host(const char *protocol, const char *host);
 
 /* true when value may be printed as a protocol value: no '\n', no '\r', no NUL, not too long. */
 bool kc_proto_value_ok(const char *value);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config_keys.h"
+#include "config_lines.h"
 #include "contract.h"
 #include "diag.h"
 #include "small_file.h"
@@ -62,22 +63,42 @@ static char *mkey(const char *group, const char *key)
     return g_strconcat(group, "\x1f", key, NULL);
 }
 
+/* "config FILE line N", or "config FILE" when N is 0. Messages about a config file name
+ * the place, never the text there: GKeyFile's own messages quote it, and a secret pasted into
+ * the file would reach stderr and, through the PAM module, syslog. */
+static char *config_at(const char *source, unsigned line)
+{
+    return line ? g_strdup_printf("config %s line %u", source, line)
+                : g_strdup_printf("config %s", source);
+}
+
+/* GKeyFile's parse error quotes the line: name the line instead. */
+static bool load_text(GKeyFile *kf, const char *text, GKeyFileFlags flags, const char *source,
+                      GError **error)
+{
+    if (g_key_file_load_from_data(kf, text, (gsize)-1, flags, NULL))
+        return true;
+    g_autofree char *at = config_at(source, kc_config_bad_line(text));
+    g_set_error(error, KC_ERROR, KC_EXIT_CONFIG,
+                "%s cannot be read: not a [profile] line, a key = value line or a # comment, or "
+                "not UTF-8; fix it",
+                at);
+    return false;
+}
+
 static bool merge_file(struct merged *m, const char *text, const char *source, GError **error)
 {
     g_autoptr(GKeyFile) kf = g_key_file_new();
-    g_autoptr(GError) e = NULL;
-    if (!g_key_file_load_from_data(kf, text, (gsize)-1, G_KEY_FILE_NONE, &e)) {
-        g_set_error(error, KC_ERROR, KC_EXIT_CONFIG, "config %s: %s; fix the file", source,
-                    e->message);
+    if (!load_text(kf, text, G_KEY_FILE_NONE, source, error))
         return false;
-    }
     g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
     for (char **g = groups; *g; g++) {
         if (!kc_profile_name_ok(*g)) {
+            g_autofree char *at = config_at(source, kc_config_group_line(text, *g));
             g_set_error(error, KC_ERROR, KC_EXIT_CONFIG,
-                        "config %s: profile name '%s' is not allowed (use letters, digits, "
-                        "'.', '_', '-'); rename the group",
-                        source, *g);
+                        "%s: this profile name is not allowed (use 1 to 64 letters, digits, "
+                        "'.', '_', '-', no '..'); rename the group",
+                        at);
             return false;
         }
         gboolean seen = FALSE;
@@ -87,23 +108,29 @@ static bool merge_file(struct merged *m, const char *text, const char *source, G
             g_ptr_array_add(m->groups, g_strdup(*g));
         g_auto(GStrv) keys = g_key_file_get_keys(kf, *g, NULL, NULL);
         for (char **k = keys; k && *k; k++) {
-            if (key_is_secret(*k)) {
+            if (key_is_secret(*k) || kc_key_find(*k) == NULL) {
+                g_autofree char *at = config_at(source, kc_config_key_line(text, *g, *k));
+                /* The name is shown only when it looks like one (it may be a pasted KS). */
+                g_autofree char *named = kc_config_name_showable(*k)
+                                             ? g_strdup_printf("key '%s'", *k)
+                                             : g_strdup("key (its name not shown)");
+                if (!key_is_secret(*k)) {
+                    config_warning("%s: profile '%s': unknown %s ignored", at, *g, named);
+                    continue;
+                }
                 g_set_error(error, KC_ERROR, KC_EXIT_CONFIG,
-                            "config %s: profile '%s' has key '%s', which would hold a secret; "
-                            "remove it and run `kaltura-credential login` to keep the token "
-                            "in the keyring",
-                            source, *g, *k);
+                            "%s: profile '%s' has a %s, which would hold a secret; remove it and "
+                            "run `kaltura-credential login` to keep the token in the keyring",
+                            at, *g, named);
                 return false;
             }
-            if (kc_key_find(*k) == NULL) {
-                config_warning("config %s: profile '%s': unknown key '%s' ignored", source, *g, *k);
-                continue;
-            }
-            g_autoptr(GError) ve = NULL;
-            char *v = g_key_file_get_string(kf, *g, *k, &ve);
+            /* A known key, so its name may be shown; its value never. */
+            char *v = g_key_file_get_string(kf, *g, *k, NULL);
             if (!v) {
-                g_set_error(error, KC_ERROR, KC_EXIT_CONFIG, "config %s: profile '%s': %s: %s",
-                            source, *g, *k, ve->message);
+                g_set_error(error, KC_ERROR, KC_EXIT_CONFIG,
+                            "config %s: profile '%s': the value of %s cannot be read (not UTF-8, "
+                            "or a bad \\ escape); fix it",
+                            source, *g, *k);
                 return false;
             }
             g_strstrip(v);
@@ -150,6 +177,23 @@ bool kc_host_is_loopback(const char *host)
     return inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
 }
 
+/* A host as libcurl will use it: letters, digits, '.' and '-' (which takes in IPv4 literals),
+ * or an IPv6 literal (GUri gives it without its brackets). Nothing percent-encoded: GUri
+ * decodes "%2F" where libcurl keeps it, so "192.0.2.2%2F.localhost" was one host to the
+ * loopback rule (a *.localhost) and another to the connection (192.0.2.2). host is the
+ * undecoded text (G_URI_FLAGS_ENCODED | G_URI_FLAGS_NON_DNS). */
+static bool host_ok(const char *host)
+{
+    static const char name[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-";
+    size_t n = host ? strlen(host) : 0;
+    struct in6_addr a6;
+    if (n == 0 || n > KC_HOST_NAME_MAX)
+        return false;
+    if (strchr(host, ':'))
+        return inet_pton(AF_INET6, host, &a6) == 1;
+    return strspn(host, name) == n;
+}
+
 bool kc_profile_insecure(const struct kc_profile *p)
 {
     return strcmp(p->protocol, "http") == 0 && !kc_host_is_loopback(p->hostname);
@@ -157,14 +201,20 @@ bool kc_profile_insecure(const struct kc_profile *p)
 
 static char *url_error(GError **error, const char *url, const char *why)
 {
-    /* Never echo what may be a secret: a password in the user info, a KS in a pasted query. */
-    g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_NONE, NULL);
-    g_autofree char *shown =
-        uri ? g_uri_to_string_partial(uri,
-                                      G_URI_HIDE_USERINFO | G_URI_HIDE_QUERY | G_URI_HIDE_FRAGMENT)
-            : NULL;
-    g_autofree char *safe = g_strescape(shown ? shown : url, NULL);
-    g_set_error(error, KC_ERROR, KC_EXIT_CONFIG, "service_url '%s' %s", safe, why);
+    /* Never echo what may be a secret (a password in the user info, a token or KS pasted into
+     * the path or query): only scheme://host[:port], and only for a URL that parses with a
+     * plain host. */
+    g_autoptr(GUri) uri = g_uri_parse(url, KC_URI_FLAGS, NULL);
+    const char *host = uri ? g_uri_get_host(uri) : NULL;
+    const char *auth = strstr(url, "://");
+    bool plain = host && host_ok(host) && auth && !memchr(auth + 3, '%', strcspn(auth + 3, "/?#"));
+    g_autofree char *shown = plain ? g_uri_join(KC_URI_FLAGS, g_uri_get_scheme(uri), NULL, host,
+                                                g_uri_get_port(uri), "", NULL, NULL)
+                                   : NULL;
+    if (shown)
+        g_set_error(error, KC_ERROR, KC_EXIT_CONFIG, "service_url for %s %s", shown, why);
+    else
+        g_set_error(error, KC_ERROR, KC_EXIT_CONFIG, "service_url %s", why);
     return NULL;
 }
 
@@ -172,17 +222,27 @@ char *kc_service_url_normalise(const char *url, bool allow_insecure, char **prot
                                GError **error)
 {
     g_autoptr(GError) e = NULL;
-    g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_NONE, &e);
+    /* Nothing decoded: the host and path are judged, and handed to libcurl, as written. */
+    g_autoptr(GUri) uri = g_uri_parse(url, KC_URI_FLAGS, &e);
     if (!uri)
         return url_error(error, url, "is not a URL (e.g. https://www.kaltura.com)");
     g_autofree char *scheme = g_ascii_strdown(g_uri_get_scheme(uri), -1);
     const char *h = g_uri_get_host(uri);
     if (strcmp(scheme, "https") != 0 && strcmp(scheme, "http") != 0)
         return url_error(error, url, "must start with https:// (or http:// for a local server)");
-    if (!kc_text_ok(h, KC_HOST_NAME_MAX, KC_TEXT_NONEMPTY | KC_TEXT_NO_SPACE))
+    if (!h || !*h)
         return url_error(error, url, "has no host name");
     if (g_uri_get_userinfo(uri))
         return url_error(error, url, "must not contain a user name or password");
+    /* GUri still turns an escaped letter or '.' ("%2E") into itself: refuse any '%' in the
+     * authority as written, so that what is checked is what the user wrote. */
+    const char *auth = strstr(url, "://");
+    size_t auth_len = auth ? strcspn(auth + 3, "/?#") : 0;
+    if (!host_ok(h) || (auth && memchr(auth + 3, '%', auth_len)))
+        return url_error(error, url,
+                         "has a host that is not a plain name (letters, digits, '.', '-'; no "
+                         "'%'-escapes: an international name in its xn-- form) or an IP "
+                         "address");
     if (g_uri_get_query(uri) || g_uri_get_fragment(uri))
         return url_error(error, url, "must not contain '?' or '#'");
     g_autofree char *hl = g_ascii_strdown(h, -1);
@@ -209,7 +269,7 @@ char *kc_service_url_normalise(const char *url, bool allow_insecure, char **prot
         n -= strlen("/api_v3");
         path[n] = '\0';
     }
-    if (!kc_text_ok(path, 1024, KC_TEXT_NO_SPACE))
+    if (!kc_text_ok(path, 1024, KC_TEXT_NO_SPACE | KC_TEXT_ASCII))
         return url_error(error, url, "has a bad path");
     if (protocol)
         *protocol = g_strdup(scheme);
@@ -389,11 +449,15 @@ bool kc_config_write_profile(const char *user_file, const char *profile, const c
 {
     g_autoptr(GKeyFile) kf = g_key_file_new();
     g_autoptr(GError) e = NULL;
-    if (!g_key_file_load_from_file(kf, user_file,
-                                   G_KEY_FILE_KEEP_COMMENTS | G_KEY_FILE_KEEP_TRANSLATIONS, &e) &&
-        !g_error_matches(e, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
-        g_set_error(error, KC_ERROR, KC_EXIT_CONFIG, "cannot read config file %s: %s; fix it",
-                    user_file, e->message);
+    g_autofree char *text = NULL;
+    if (!read_config_file(user_file, &text, &e)) {
+        if (!g_error_matches(e, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+            g_set_error(error, KC_ERROR, KC_EXIT_CONFIG, "cannot read config file %s: %s; fix it",
+                        user_file, e->message);
+            return false;
+        }
+    } else if (!load_text(kf, text, G_KEY_FILE_KEEP_COMMENTS | G_KEY_FILE_KEEP_TRANSLATIONS,
+                          user_file, error)) {
         return false;
     }
     for (size_t i = 0; i < n; i++) {

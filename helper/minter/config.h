@@ -65,10 +65,14 @@ const struct kc_profile *kc_config_find(const struct kc_config *c, const char *n
  * sets a KC_EXIT_CONFIG error naming what is missing. */
 bool kc_profile_complete(const struct kc_profile *p, GError **error);
 
+/* How service URLs are parsed: nothing percent-decoded (the host as libcurl sees it). */
+#define KC_URI_FLAGS (G_URI_FLAGS_ENCODED | G_URI_FLAGS_NON_DNS)
+
 /* Normalises a service URL (see struct kc_profile): lowercase scheme and host, default port
- * and trailing slashes (and a trailing /api_v3) dropped; no user info, query or fragment.
- * https always; http only for a loopback host unless allow_insecure. Returns a new string and
- * the protocol and host parts (g_free all three). */
+ * and trailing slashes (and a trailing /api_v3) dropped, the path kept as written; no user
+ * info, query or fragment; a host of letters, digits, '.' and '-' (no '%'-escape) or an IP
+ * literal. https always; http only for a loopback host unless allow_insecure. Returns a new
+ * string and the protocol and host parts (g_free all three). */
 char *kc_service_url_normalise(const char *url, bool allow_insecure, char **protocol, char **host,
                                GError **error);
 /* true for localhost, *.localhost, 127.0.0.0/8 and ::1 (host without port). */

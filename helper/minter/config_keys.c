@@ -224,7 +224,7 @@ static bool load_url(const struct kc_key *k, struct kc_profile *p, const char *v
         return false;
     }
     *AT(p, k, char *) = url;
-    g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_NONE, NULL);
+    g_autoptr(GUri) uri = g_uri_parse(url, KC_URI_FLAGS, NULL); /* as normalise parsed it */
     p->hostname = g_strdup(uri != NULL ? g_uri_get_host(uri) : "");
     return true;
 }

@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "contract.h"
 #include "diag.h"
+#include "json_depth.h"
 #include "kaltura_errors.h"
 #include "kc_config.h"
 #include "proxy.h"
@@ -24,6 +25,7 @@ struct kc_api {
     CURL *curl;
     struct curl_slist *headers;
     char *service_url;
+    char *partner_id; /* every KS answered must be this partner's */
     int timeout;
     gint64 deadline; /* g_get_monotonic_time() units */
     bool (*cancelled)(void *ctx);
@@ -112,6 +114,11 @@ void kc_api_set_cancel(struct kc_api *a, bool (*cancelled)(void *ctx), void *ctx
 
 struct kc_api *kc_api_new(const struct kc_profile *p, GError **error)
 {
+    if (kc_profile_insecure(p) && !p->allow_insecure) { /* config.c refuses it: never here */
+        g_set_error(error, KC_ERROR, KC_EXIT_CONFIG,
+                    "profile '%s' uses plain http on a non-local host; use https", p->name);
+        return NULL;
+    }
     struct kc_api *a = g_new0(struct kc_api, 1);
     a->curl = curl_easy_init();
     if (!a->curl) {
@@ -120,6 +127,7 @@ struct kc_api *kc_api_new(const struct kc_profile *p, GError **error)
         return NULL;
     }
     a->service_url = g_strdup(p->service_url);
+    a->partner_id = g_strdup(p->partner_id);
     a->timeout = (int)p->timeout; /* at most 600 (config_keys.c) */
     a->deadline = g_get_monotonic_time() + (gint64)p->timeout * G_USEC_PER_SEC;
     a->resp = g_malloc0(KC_API_MAX_RESPONSE + 1);
@@ -179,6 +187,7 @@ void kc_api_free(struct kc_api *a)
     resp_wipe(a);
     g_free(a->resp);
     g_free(a->service_url);
+    g_free(a->partner_id);
     g_free(a);
 }
 
@@ -310,6 +319,44 @@ static void trace_call(const struct kc_api *a, const char *what, int attempt, CU
              result, ms);
 }
 
+/* Where a redirect points, for a message: its origin (scheme://host[:port]) only. The rest
+ * (user info, path, query, fragment) is the server's to fill and may echo the request: a
+ * proxy that copies the KS into the Location must not get it into our stderr or syslog. */
+static char *redirect_origin(const char *location)
+{
+    CURLU *u = location ? curl_url() : NULL;
+    char *scheme = NULL, *host = NULL, *port = NULL;
+    char *shown_origin = NULL;
+    if (u && curl_url_set(u, CURLUPART_URL, location, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+        if (curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
+            port = NULL;
+        g_autofree char *origin =
+            g_strdup_printf("%s://%s%s%s", scheme, host, port ? ":" : "", port ? port : "");
+        shown_origin = shown(origin, 200);
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    if (!shown_origin)
+        shown_origin = g_strdup(location ? "an address that is not a URL" : "nowhere");
+    return shown_origin;
+}
+
+/* A Content-Type, for a message: the media type alone, if it looks like one (its parameters
+ * are the server's to fill). */
+static char *media_type(const char *type)
+{
+    static const char token[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                "!#$&'*+.^_`|~/-";
+    size_t n = type ? strspn(type, token) : 0;
+    if (n == 0 || n > 80 || (type[n] != '\0' && type[n] != ';' && type[n] != ' '))
+        return g_strdup(type ? "something that is not a media type" : "nothing");
+    return g_strndup(type, n);
+}
+
 /* POSTs body to service/action; on success a->resp holds a 200 answer. */
 static bool perform(struct kc_api *a, const char *service, const char *action,
                     const struct kc_buf *body, const char *what, GError **error)
@@ -353,7 +400,7 @@ static bool perform(struct kc_api *a, const char *service, const char *action,
         if (status >= 300 && status < 400) {
             char *loc = NULL;
             curl_easy_getinfo(a->curl, CURLINFO_REDIRECT_URL, &loc);
-            g_autofree char *safe = shown(loc ? loc : "?", 200);
+            g_autofree char *safe = redirect_origin(loc);
             g_set_error(error, KC_ERROR, KC_EXIT_NETWORK,
                         "%s: %s answered with a redirect (HTTP %ld) to %s; set service_url to "
                         "the address the API really lives at",
@@ -373,7 +420,7 @@ static bool perform(struct kc_api *a, const char *service, const char *action,
         size_t jn = strlen("application/json");
         if (!type || g_ascii_strncasecmp(type, "application/json", jn) != 0 ||
             (type[jn] != '\0' && type[jn] != ';' && type[jn] != ' ')) {
-            g_autofree char *safe = shown(type ? type : "nothing", 80);
+            g_autofree char *safe = media_type(type);
             g_set_error(error, KC_ERROR, KC_EXIT_BAD_RESPONSE,
                         "%s: unusable answer from %s: labelled %s, not application/json; is "
                         "service_url a Kaltura API server?",
@@ -456,8 +503,8 @@ static bool parse_exception(JsonObject *o, const char *what, const char *const *
 }
 
 bool kc_api_parse(const char *body, size_t len, enum kc_api_answer kind, const char *what,
-                  const char *const *redact, long long now, struct kc_session *out, char *code,
-                  size_t code_size, GError **error)
+                  const char *const *redact, long long now, const char *partner_id,
+                  struct kc_session *out, char *code, size_t code_size, GError **error)
 {
     if (code && code_size)
         code[0] = '\0';
@@ -468,6 +515,12 @@ bool kc_api_parse(const char *body, size_t len, enum kc_api_answer kind, const c
         return bad_answer(error, what, "a NUL character in the answer");
     if (!g_utf8_validate(body, (gssize)len, NULL))
         return bad_answer(error, what, "the answer is not UTF-8 text");
+    if (!kc_json_depth_ok(body, len, KC_JSON_MAX_OPENERS)) {
+        g_autofree char *why =
+            g_strdup_printf("the answer is nested too deep to parse (more than %d '[' or '{')",
+                            KC_JSON_MAX_OPENERS);
+        return bad_answer(error, what, why);
+    }
     g_autoptr(JsonParser) parser = json_parser_new();
     if (!json_parser_load_from_data(parser, body, (gssize)len, NULL))
         return bad_answer(error, what, "not JSON");
@@ -487,9 +540,15 @@ bool kc_api_parse(const char *body, size_t len, enum kc_api_answer kind, const c
         json_node_get_value_type(ks) != G_TYPE_STRING)
         return bad_answer(error, what, "no ks in the answer");
     const char *ks_str = json_node_get_string(ks);
-    if (!kc_text_ok(ks_str, KC_ANSWER_MAX_KS, KC_TEXT_NONEMPTY | KC_TEXT_NO_SPACE))
+    if (!kc_text_ok(ks_str, KC_ANSWER_MAX_KS, KC_TEXT_NONEMPTY | KC_TEXT_NO_SPACE | KC_TEXT_ASCII))
         return bad_answer(error, what,
-                          "the KS is empty, too long, or contains a newline or control character");
+                          "the KS is empty, too long, or contains a newline, a control or a "
+                          "non-ASCII character");
+    if (!partner_id || !kc_ks_well_formed(ks_str, strlen(ks_str), partner_id)) {
+        g_autofree char *why = g_strdup_printf("the KS is not a well-formed KS of partner %s",
+                                               partner_id ? partner_id : "(none)");
+        return bad_answer(error, what, why);
+    }
     long long expiry = 0;
     if (kind == KC_ANSWER_SESSION_INFO) {
         if (!json_int(json_object_get_member(o, "expiry"), &expiry))
@@ -502,8 +561,10 @@ bool kc_api_parse(const char *body, size_t len, enum kc_api_answer kind, const c
     long long uid_num;
     if (u && JSON_NODE_TYPE(u) == JSON_NODE_VALUE && json_node_get_value_type(u) == G_TYPE_STRING) {
         const char *s = json_node_get_string(u);
-        if (*s && !kc_text_ok(s, KC_ANSWER_MAX_USERNAME, KC_TEXT_ANY))
-            return bad_answer(error, what, "the user id contains a newline or is too long");
+        if (*s && !kc_text_ok(s, KC_ANSWER_MAX_USERNAME, KC_TEXT_ASCII))
+            return bad_answer(error, what,
+                              "the user id is not printable ASCII (a newline, a control or a "
+                              "non-ASCII character) or is too long");
         user = g_strdup(s);
     } else if (u && json_int(u, &uid_num)) {
         user = g_strdup_printf("%lld", uid_num);
@@ -515,9 +576,11 @@ bool kc_api_parse(const char *body, size_t len, enum kc_api_answer kind, const c
     if (pv && JSON_NODE_TYPE(pv) == JSON_NODE_VALUE &&
         json_node_get_value_type(pv) == G_TYPE_STRING) {
         const char *s = json_node_get_string(pv);
-        if (!kc_text_ok(s, KC_ANSWER_MAX_PRIVILEGES, KC_TEXT_ANY)) {
+        if (!kc_text_ok(s, KC_ANSWER_MAX_PRIVILEGES, KC_TEXT_ASCII)) {
             g_free(user);
-            return bad_answer(error, what, "the privileges contain a newline or are too long");
+            return bad_answer(error, what,
+                              "the privileges are not printable ASCII (a newline, a control or "
+                              "a non-ASCII character) or are too long");
         }
         privileges = g_strdup(s);
     } else if (pv && !JSON_NODE_HOLDS_NULL(pv)) {
@@ -541,8 +604,8 @@ static bool parse_answer(struct kc_api *a, enum kc_api_answer kind, const char *
                          GError **error)
 {
     /* G_MININT64: the expiry is checked below, once the server's clock is known */
-    if (!kc_api_parse(a->resp, a->resp_len, kind, what, redact, G_MININT64, out, a->last_code,
-                      sizeof a->last_code, error))
+    if (!kc_api_parse(a->resp, a->resp_len, kind, what, redact, G_MININT64, a->partner_id, out,
+                      a->last_code, sizeof a->last_code, error))
         return false;
     if (kind != KC_ANSWER_SESSION_INFO)
         return true;

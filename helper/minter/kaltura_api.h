@@ -82,9 +82,11 @@ enum kc_api_answer {
 };
 /* Parses a response body. On a KalturaAPIException: false, KC_EXIT_REJECTED, and the code is
  * copied to code (may be NULL). Messages never contain the strings in redact. now: for the
- * expiry check. what: "service.action" for messages. */
+ * expiry check. what: "service.action" for messages. A KS must be a well-formed KS of
+ * partner_id (contract.h kc_ks_well_formed), a userId printable ASCII: else
+ * KC_EXIT_BAD_RESPONSE. */
 bool kc_api_parse(const char *body, size_t len, enum kc_api_answer kind, const char *what,
-                  const char *const *redact, long long now, struct kc_session *out, char *code,
-                  size_t code_size, GError **error);
+                  const char *const *redact, long long now, const char *partner_id,
+                  struct kc_session *out, char *code, size_t code_size, GError **error);
 
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "contract.h"
+#include "protocol.h"
 #include "trace.h"
 
 /* Does p serve protocol+host (either may be NULL: not compared)? Default ports are ignored. */
@@ -40,6 +41,8 @@ enum kc_select kc_config_select(const struct kc_config *c, const char *profile_a
     const char *name = profile_arg ? profile_arg : req_profile;
     const char *host = req_host && *req_host ? req_host : NULL;
     *out = NULL;
+    if (kc_request_lacks_host(req_protocol, req_host))
+        return KC_SELECT_NOT_SERVED; /* whatever names the profile */
     if (name) {
         const struct kc_profile *p = kc_config_find(c, name);
         if (!p)

@@ -11,9 +11,10 @@
 
 /* profile_arg (--profile) then req_profile (profile=)
  * name a profile directly; else the one profile serving req_protocol+req_host; several: the
- * default one when among them, else an error naming them; no host: the default profile.
- * Returns KC_SELECT_OK with *out set; KC_SELECT_NOT_SERVED when the request names a host that
- * the selected profile does not serve (print nothing, exit 0); KC_SELECT_ERROR with error set
+ * default one when among them, else an error naming them; neither protocol nor host: the
+ * default profile. Returns KC_SELECT_OK with *out set; KC_SELECT_NOT_SERVED when the request
+ * names a host that the selected profile does not serve, or a protocol without a host
+ * (kc_request_lacks_host; print nothing, exit 0); KC_SELECT_ERROR with error set
  * (KC_EXIT_NO_PROFILE for a profile that does not exist, KC_EXIT_CONFIG for ambiguity). */
 enum kc_select { KC_SELECT_OK, KC_SELECT_NOT_SERVED, KC_SELECT_ERROR };
 enum kc_select kc_config_select(const struct kc_config *c, const char *profile_arg,

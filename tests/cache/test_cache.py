@@ -10,6 +10,7 @@ import glob
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 import unittest
 
@@ -262,6 +263,29 @@ class CacheTest(unittest.TestCase):
             self.assert_refused_but_works()
         finally:
             os.chown(CACHE, 0, 0)
+
+    def test_umask_hiding_owner_read(self):
+        """A umask that hides owner-read (0477): the frontend made the cache dir 0300, could not
+        open it (as a user other than root), so nothing set it back to 0700, and the cache
+        stayed off for good (the minter's umask 077 came too late). The frontend now sets
+        umask 077 first, as the minter does."""
+        if os.geteuid() != 0 or not shutil.which("setpriv"):
+            self.skipTest("needs root and setpriv to run as another user")
+        rt = tempfile.mkdtemp(prefix="kc-umask.")
+        try:
+            os.chown(rt, 65534, 65534)
+            env = {"PATH": "/usr/bin:/bin", "HOME": rt, "XDG_RUNTIME_DIR": rt,
+                   "KALTURA_CREDENTIAL_CONFIG": os.path.join(rt, "none.conf")}
+            env.update({k: v for k, v in os.environ.items() if k.endswith("SAN_OPTIONS")})
+            r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                "sh", "-c", 'umask 0477 && exec "$0" get', HELPER],
+                               input="\n", capture_output=True, text=True, env=env, timeout=60)
+            st = os.stat(os.path.join(rt, "kaltura-credential"))
+            self.assertEqual((oct(st.st_mode & 0o777), st.st_uid), (oct(0o700), 65534),
+                             r.stderr)
+            self.assertNotIn("KS cache disabled", r.stderr)
+        finally:
+            shutil.rmtree(rt)
 
     def test_parallel_cold_gets_mint_once(self):
         self.emu.control("latency", ms=50)

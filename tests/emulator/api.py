@@ -81,6 +81,16 @@ class State:
                             valid_until, type_, user, privileges, **kw)
         return ks, valid_until
 
+    def foreign_ks(self, ks_string):
+        """The ks_foreign fault: a KS with ks_string's fields (it must be one of ours) that is
+        validly signed by another partner (the lowest-numbered one other than 0 and its own)."""
+        k = ksmod.parse(ks_string, self.secrets_for)
+        with self.lock:
+            other = next(p for pid, p in sorted(self.partners.items())
+                         if pid not in (0, int(k.partner_id)))
+        return ksmod.generate(other.ks_version, other.admin_secrets[0], other.id,
+                              ksmod.php_int(k.valid_until), k.type, k.user, k.privileges)
+
     def validate(self, ks_string):
         """KS validation on every request (§5.3 'Validation', §4.6 messages). Returns a KS."""
         k = ksmod.parse(ks_string, self.secrets_for)

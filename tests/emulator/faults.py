@@ -8,11 +8,13 @@ import os
 import threading
 
 # Transport-level: decided before the API call runs (the call does not run).
-PRE_MODES = ("http500", "http503", "reset", "hang", "redirect")
+PRE_MODES = ("http500", "http503", "reset", "hang", "redirect", "redirect_leak")
 # Result-level: the call runs, then the result object is altered before serialization.
-RESULT_MODES = ("ks_newline", "ks_nul", "ks_huge", "expiry_past", "numeric_strings")
+RESULT_MODES = ("ks_newline", "ks_nul", "ks_huge", "ks_u2028", "ks_u0085", "ks_foreign",
+                "user_u2028", "expiry_past", "numeric_strings")
 # Body-level: the call runs and is serialized, then the HTTP answer is altered.
-BODY_MODES = ("slow_drip", "garbage", "oversized", "truncated_json", "wrong_content_type")
+BODY_MODES = ("slow_drip", "garbage", "oversized", "truncated_json", "wrong_content_type",
+              "deep_nesting")
 # Header-level: the answer is the real one, only its `Date` header is left out, unparsable, or
 # a day behind the emulator's clock (not the clock the answer's times come from).
 DATE_MODES = ("date_none", "date_garbage", "date_stale")
@@ -20,10 +22,23 @@ MODES = PRE_MODES + RESULT_MODES + BODY_MODES + DATE_MODES
 
 # With no --action, KS-shaped faults target the app-token session (README: "startSession KS").
 DEFAULT_ACTION = {m: "apptoken.startsession" for m in ("ks_newline", "ks_nul", "ks_huge",
-                                                       "expiry_past")}
+                                                       "ks_u2028", "ks_u0085", "ks_foreign",
+                                                       "user_u2028", "expiry_past")}
 
 OVERSIZED_BYTES = 16 * 1024 * 1024
 HUGE_KS_BYTES = 1024 * 1024
+# deep_nesting: "[" * n + "]" * n, just under a 64 KiB response cap
+NESTING_DEPTH = 32 * 1024 - 16
+# Characters Unicode line splitters (Python's str.splitlines) break lines at; not ASCII.
+UNICODE_BREAKS = {"ks_u2028": "\u2028", "ks_u0085": "\u0085"}
+USER_U2028 = "kc-user\u2028password=kc-injected"
+
+
+def redirect_location(params):
+    """redirect_leak: a 302 whose Location carries user info and echoes the request's ks (a
+    proxy that copies the request into the redirect). A client must not print it whole."""
+    ks = params.get("ks") or "no-ks"
+    return f"http://kc-user:kc-secret@127.0.0.2:9/api_v3/index.php?ks={ks}#kc-fragment"
 
 
 class FaultRules:
@@ -65,15 +80,20 @@ class FaultRules:
             return [{"mode": m, "count": c, "action": a} for a, (m, c) in self._rules.items()]
 
 
-def mangle_result(mode, result, now):
-    """RESULT_MODES: alter a successful result (dict or KS string)."""
+def mangle_result(mode, result, now, foreign_ks=None):
+    """RESULT_MODES: alter a successful result (dict or KS string). foreign_ks(ks): for
+    ks_foreign, a well-formed, validly signed KS of another partner with ks's fields."""
     def bad_ks(ks):
         if mode == "ks_newline":
             return ks[:len(ks) // 2] + "\n" + ks[len(ks) // 2:]
         if mode == "ks_nul":
             return ks[:len(ks) // 2] + "\0" + ks[len(ks) // 2:]
+        if mode in UNICODE_BREAKS:
+            return ks[:len(ks) // 2] + UNICODE_BREAKS[mode] + ks[len(ks) // 2:]
         if mode == "ks_huge":
             return ks + "A" * (HUGE_KS_BYTES - len(ks))
+        if mode == "ks_foreign" and foreign_ks:
+            return foreign_ks(ks)
         return ks
 
     if isinstance(result, str):
@@ -83,6 +103,8 @@ def mangle_result(mode, result, now):
     result = dict(result)
     if "ks" in result and isinstance(result["ks"], str):
         result["ks"] = bad_ks(result["ks"])
+    if mode == "user_u2028":
+        result["userId"] = USER_U2028
     if mode == "expiry_past" and "expiry" in result:
         result["expiry"] = now - 3600
     if mode == "numeric_strings":  # §3 [uncertain]: PHP may emit numbers as strings
@@ -105,6 +127,8 @@ def mangle_body(mode, body, content_type, is_json):
         return body[:max(1, len(body) // 2)], content_type
     if mode == "wrong_content_type":
         return body, "text/html; charset=UTF-8"
+    if mode == "deep_nesting":  # well-formed JSON, nested deeper than any parser should recurse
+        return b"[" * NESTING_DEPTH + b"]" * NESTING_DEPTH, content_type
     return body, content_type
 
 
@@ -125,5 +149,4 @@ def sleep_ms(ms, stop_event):
 
 
 __all__ = ["FaultRules", "MODES", "PRE_MODES", "RESULT_MODES", "BODY_MODES", "DATE_MODES",
-           "mangle_result",
-           "mangle_body", "drip", "sleep_ms"]
+           "mangle_result", "mangle_body", "redirect_location", "drip", "sleep_ms"]

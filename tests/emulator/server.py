@@ -262,7 +262,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.date_fault = fault if fault in faultmod.DATE_MODES else None
 
         if fault in faultmod.PRE_MODES:
-            self._pre_fault(fault)
+            self._pre_fault(fault, params)
             return
 
         started = time.monotonic()
@@ -273,7 +273,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 raise fmt
             result = api.dispatch(emu.state, params)
             if fault in faultmod.RESULT_MODES:
-                result = faultmod.mangle_result(fault, result, emu.state.now())
+                result = faultmod.mangle_result(fault, result, emu.state.now(),
+                                                emu.state.foreign_ks)
         except wire.KalturaAPIException as exc:
             result = exc
             extra.update(exc.headers)
@@ -316,7 +317,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         ignore_null = str(params.get("ignoreNull") or "") == "1"
         return wire.to_xml(result, elapsed, ignore_null).encode("utf-8"), "text/xml"
 
-    def _pre_fault(self, fault):
+    def _pre_fault(self, fault, params):
         self.close_connection = True
         if fault == "reset":
             self.abort_with_rst = True
@@ -324,6 +325,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._hang()
         elif fault == "redirect":
             self._send(302, b"", "text/html", {"Location": "http://127.0.0.2:9/"})
+        elif fault == "redirect_leak":
+            self._send(302, b"", "text/html",
+                       {"Location": faultmod.redirect_location(params)})
         else:
             code = 500 if fault == "http500" else 503
             text = "Internal Server Error" if code == 500 else "Service Unavailable"

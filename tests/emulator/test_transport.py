@@ -55,6 +55,22 @@ class Faults(emutest.EmuTestCase):
         status, headers, _ = self.widget_call()
         self.assertEqual((status, headers["location"]), (302, "http://127.0.0.2:9/"))
 
+    def test_redirect_leak(self):
+        self.fault("redirect_leak", count=1)
+        status, headers, _ = self.emu.call("session", "end", {"ks": "kc-marker"})
+        self.assertEqual(status, 302)
+        self.assertEqual(headers["location"], "http://kc-user:kc-secret@127.0.0.2:9/api_v3/"
+                         "index.php?ks=kc-marker#kc-fragment")
+
+    def test_deep_nesting(self):
+        self.fault("deep_nesting", count=1)
+        status, headers, body = self.widget_call()
+        self.assertEqual((status, headers["content-type"]), (200, "application/json"))
+        self.assertLess(len(body), 64 * 1024)
+        depth = len(body) // 2
+        self.assertGreater(depth, 30000)
+        self.assertEqual(body, b"[" * depth + b"]" * depth)
+
     def test_reset(self):
         self.fault("reset", count=1)
         with self.assertRaises(ConnectionResetError):
@@ -154,6 +170,31 @@ class Faults(emutest.EmuTestCase):
         self.assertNotIn(b"\\u0000", body)  # the error answer consumed the count unaltered
         self.fault("ks_newline", count=1, action="session.startWidgetSession")
         self.assertIn("\n", self.widget())
+
+    def test_unicode_line_breaks(self):
+        """ks_u2028 / ks_u0085 / user_u2028: a character that Python's str.splitlines() (not
+        git) breaks lines at, inside the startSession answer's ks or userId."""
+        for mode, ch in (("ks_u2028", "\u2028"), ("ks_u0085", "\u0085")):
+            with self.subTest(mode=mode):
+                self.fault(mode, count=1)
+                ks = self.start()["ks"]
+                self.assertIn(ch, ks)
+                self.assertEqual(len(ks.splitlines()), 2)
+                self.assertNotIn(ch, self.start()["ks"])
+        self.fault("user_u2028", count=1)
+        user = self.start()["userId"]
+        self.assertEqual(user.splitlines(), ["kc-user", "password=kc-injected"])
+
+    def test_ks_foreign(self):
+        """ks_foreign: a KS the emulator itself accepts, of another partner than asked for."""
+        self.fault("ks_foreign", count=1)
+        out = self.start()
+        self.assertEqual(out["partnerId"], 12345)
+        v = self.emu.control("validate", ks=out["ks"])
+        self.assertTrue(v["valid"], v)
+        self.assertEqual(v["partnerId"], 54321)
+        v = self.emu.control("validate", ks=self.start()["ks"])
+        self.assertEqual(v["partnerId"], 12345)
 
     def test_expiry_past(self):
         self.fault("expiry_past", count=1)

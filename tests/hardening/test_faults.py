@@ -5,13 +5,19 @@ of another profile minted beforehand). Transient failures (503, reset, an attemp
 bound) are retried with backoff until the deadline, a 500 twice; a KalturaAPIException is never
 retried."""
 import os
+import resource
+import subprocess
 import time
 
 import taptest
-from kchelper import HelperTest, create_token, emu, emu_host, parse_output, scaled, stats
+from kchelper import (FRONTEND, HelperTest, create_token, emu, emu_host, parse_output, scaled,
+                      stats, wrapped)
 
 GET = b"protocol=https\nhost=%s\nprofile=%s\n\n"
 TIMEOUT = 2
+# deep_nesting runs the helper with 2 MiB of stack (what glibc gives a thread when the stack
+# limit is unlimited): deep enough recursion in a JSON parser crashes there.
+SMALL_STACK = 2 * 1024 * 1024
 
 # mode -> (exit code, words the one stderr line must contain, apptoken.startSession requests)
 # A negative count -n for "at least n": retries until the deadline make as many as the time
@@ -29,8 +35,21 @@ CASES = {
     "ks_newline": (10, ["KS"], 1),
     "ks_nul": (10, ["NUL"], 1),
     "ks_huge": (10, ["64 KiB"], 1),
+    "ks_u2028": (10, ["KS"], 1),
+    "ks_u0085": (10, ["KS"], 1),
+    "ks_foreign": (10, ["partner"], 1),
+    "user_u2028": (10, ["user id"], 1),
+    "deep_nesting": (10, ["nested"], 1),
     "expiry_past": (10, ["expired"], 1),
     "redirect": (9, ["redirect", "127.0.0.2"], 1),
+    "redirect_leak": (9, ["redirect", "http://127.0.0.2:9"], 1),
+}
+# mode -> what the stderr line must not show: a server's text is shown only as far as needed
+# (the redirect's origin, the media type), never what it may have copied from the request.
+NOT_SHOWN = {
+    "wrong_content_type": ["charset"],
+    "redirect_leak": ["kc-user", "kc-secret", "ks=", "index.php", "kc-fragment", "@"],
+    "user_u2028": ["kc-user", "kc-injected"],
 }
 
 
@@ -68,17 +87,26 @@ class Faults(HelperTest):
         self.assertTrue(any(n.startswith("ks-") for n in self.before), self.before)
         self.assertTrue(any(n.startswith("widget-") for n in self.before), self.before)
 
-    def get(self, profile):
-        return self.sb.run("get", input=GET % (emu_host().encode(), profile.encode()))
+    def get(self, profile, small_stack=False):
+        stdin = GET % (emu_host().encode(), profile.encode())
+        if not small_stack:
+            return self.sb.run("get", input=stdin)
+
+        def limit():
+            resource.setrlimit(resource.RLIMIT_STACK, (SMALL_STACK, SMALL_STACK))
+        return subprocess.run(wrapped([FRONTEND, "get"]), input=stdin, capture_output=True,
+                              env=self.sb.env, timeout=scaled(60), preexec_fn=limit)
 
     def check_fault(self, mode, code, words, requests):
         emu("reset-stats")
         emu("fault", mode)
         t = time.monotonic()
-        p = self.get("victim")
+        p = self.get("victim", small_stack=mode == "deep_nesting")
         took = time.monotonic() - t
         emu("fault", "none")
         self.assertFails(p, code, *words)
+        for w in NOT_SHOWN.get(mode, []):
+            self.assertNotIn(w.encode(), p.stderr, f"{mode}: {p.stderr!r}")
         self.assertLess(took, scaled(TIMEOUT + 1), f"{mode}: took {took:.2f} s")
         n = stats()["requests"].get("apptoken.startsession", 0)
         if requests < 0:
@@ -102,6 +130,17 @@ class Faults(HelperTest):
         self.assertLess(time.monotonic() - t, scaled(TIMEOUT + 1))
         self.assertEqual(stats()["requests"].get("apptoken.startsession", 0), 1)
         self.assertEqual(cache_snapshot(self.sb.run_dir), self.before)
+
+    def test_deep_nesting_in_the_widget_answer(self):
+        """The widget KS is fetched on a worker thread (2 MiB of stack, mint.c): a deeply
+        nested answer there is refused (exit 10), not a crash."""
+        self.sb.write_config(self.sb.profile_config("victim", self.tid, cache="false"))
+        emu("reset-stats")
+        emu("fault", "deep_nesting", "--action", "session.startWidgetSession")
+        p = self.get("victim", small_stack=True)
+        emu("fault", "none")
+        self.assertFails(p, 10, "nested")
+        self.assertEqual(stats()["requests"].get("session.startwidgetsession", 0), 1)
 
     def test_transient_failure_is_retried_and_succeeds(self):
         for mode in ("http503", "reset"):

@@ -1,6 +1,8 @@
 """Every error path: its documented exit code, exactly one stderr line, nothing on stdout.
 libsecret's file backend; the keyring-specific paths are in test_keyring.py."""
 import os
+import random
+import socket
 import time
 
 import taptest
@@ -48,6 +50,37 @@ class Errors(HelperTest):
     def test_insecure_url(self):
         self.config(service_url="http://kaltura.example.com")
         self.assertFails(self.sb.run("get", input=b"\n"), 4, "https")
+
+    def test_percent_encoded_host_is_refused_before_any_connection(self):
+        """Security review item 1: "http://<ip>%2F.localhost" passed the loopback rule (GUri
+        decoded the host to "<ip>/.localhost"), and libcurl then posted the KS that `revoke`
+        was given to <ip>:80 in cleartext, under a warning that named allow_insecure although
+        it was not set. Now: exit 4, and a listener on <ip>:80 sees no connection at all."""
+        if os.geteuid() != 0:
+            self.skipTest("needs root to listen on port 80")
+        ks = dict(l.split(b"=", 1) for l in self.get().stdout.split(b"\n") if l)[b"password"]
+        ip = f"127.{random.randint(100, 199)}.{random.randint(1, 254)}.{random.randint(1, 254)}"
+        srv = socket.socket()
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.bind((ip, 80))
+        srv.listen(8)
+        try:
+            self.config(service_url=f"http://{ip}%2F.localhost", timeout=SHORT)
+            p = self.sb.run("revoke", input=b"password=" + ks + b"\n\n")
+            srv.setblocking(False)  # the command has ended: a connection would be queued now
+            try:
+                conn, _ = srv.accept()
+                conn.settimeout(5)
+                got = conn.recv(65536)
+                conn.close()
+            except BlockingIOError:
+                got = None
+        finally:
+            srv.close()
+        self.assertTrue(got is None,  # not assertIsNone: it would print the request, KS and all
+                        f"connected to {ip}:80; the KS in cleartext: {ks in (got or b'')}")
+        self.assertFails(p, 4, "service_url", "host")
+        self.assertNotIn(b"allow_insecure", p.stderr)
 
     def test_incomplete_profile(self):
         self.sb.write_config("[default]\npartner_id = 1\n")

@@ -284,6 +284,27 @@ class Flow(HelperTest):
             with self.subTest(where=name):
                 self.assertEqual(got, commands)
 
+    def test_example_config_loads_uncommented(self):
+        """conf/credential.conf.example names every key, and uncommenting all of it gives a
+        config the loader takes as it is (GKeyFile has no trailing comments: a comment after a
+        value would become part of the value)."""
+        with open(os.path.join(os.environ["KC_SOURCE_ROOT"], "conf",
+                               "credential.conf.example")) as f:
+            example = f.read()
+        text = self.sb.run("--help").stdout.decode()
+        keys_part = text.split("Config keys", 1)[1].split("\n\n", 1)[0]
+        help_keys = set(re.findall(r"^  ([a-z_]+)  ", keys_part, re.M))
+        uncommented = re.sub(r"^# ([a-z_]+ = )", r"\1", example, flags=re.M)
+        self.assertEqual(set(re.findall(r"^([a-z_]+) = ", uncommented, re.M)), help_keys)
+        ca = os.path.join(self.sb.home, "ca.pem")
+        with open(ca, "w") as f:
+            f.write("")
+        uncommented = uncommented.replace("/etc/ssl/my-ca.pem", ca)
+        self.sb.write_config(uncommented)
+        p = self.sb.run("status")
+        self.assertNotIn(b"credential.conf", p.stderr, p.stderr)
+        self.assertNotEqual(p.returncode, 4, p.stderr)
+
 
 if __name__ == "__main__":
     taptest.main()

@@ -85,13 +85,31 @@ def popen(service, user, ops, putenv=(), extra_env=None, services=None, driver_a
 
 
 def cleanup_pam_wrapper_dirs():
-    """pam_wrapper leaves /tmp/pam.X behind when a process dies abnormally; remove ours."""
+    """pam_wrapper leaves /tmp/pam.X behind when a process dies abnormally: remove those whose
+    owner is dead. Never a live one: pam_driver runs of this suite (meson runs tests in
+    parallel) and of other runs on the machine use them, and pam_wrapper 1.1.4 picks its
+    directory by name, so removing a live one fails that run ("no default config other")."""
     for d in glob.glob("/tmp/pam.?"):
         try:
-            if os.stat(d).st_uid == os.geteuid():
-                shutil.rmtree(d, ignore_errors=True)
-        except OSError:
-            pass
+            if os.lstat(d).st_uid != os.geteuid():
+                continue
+            with open(os.path.join(d, "pid")) as f:
+                pid = int(f.read().strip() or "0")
+        except (OSError, ValueError):
+            continue  # no pid yet: being created (or not pam_wrapper's)
+        if pid <= 0 or pid_alive(pid):
+            continue
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def check_environment(testcase):

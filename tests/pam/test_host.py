@@ -24,7 +24,9 @@ import taptest
 import pamtest_common as pc
 
 USER = pwd.getpwuid(os.geteuid()).pw_name
-DEFAULT_KS = "djJ8MTIzNDV8ZmFrZS1rcw=="
+# The v2 test vector of doc/kaltura-api.md §5.4 (helpers/probe.sh prints it).
+DEFAULT_KS = ("djJ8MTIzNDV8AZjSBOczIAVk1HR2mRxggOeMp-tmyIe6Enajr3NpKjj_Qyyj"
+              "TA7ey2fHPu1DSRJq3mhbpqBrii64sV_RSKWhDKTQ0BCFdEakF_gbylwMupM=")
 
 
 class HostSignalsTest(unittest.TestCase):

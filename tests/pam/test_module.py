@@ -16,7 +16,11 @@ import taptest
 import pamtest_common as pc
 
 USER = pwd.getpwuid(os.geteuid()).pw_name
-DEFAULT_KS = "djJ8MTIzNDV8ZmFrZS1rcw=="
+# The test vectors of doc/kaltura-api.md §5.4: well-formed KSs (v2, v1) of partner 12345.
+DEFAULT_KS = ("djJ8MTIzNDV8AZjSBOczIAVk1HR2mRxggOeMp-tmyIe6Enajr3NpKjj_Qyyj"
+              "TA7ey2fHPu1DSRJq3mhbpqBrii64sV_RSKWhDKTQ0BCFdEakF_gbylwMupM=")
+OTHER_KS = ("NzA2Y2UwNjU5YjZiNmViZDhjYjczY2Y2YTY0NmY2NzhlYTRhNGEzMHwxMjM0"
+            "NTsxMjM0NTsxNzAwMDAwMDAwOzA7MTY5OTkxMzYwMC4xMjM0OzA7dmlldzoqLHdpZGdldDoxOzs=")
 
 
 class ModuleTest(unittest.TestCase):
@@ -140,18 +144,18 @@ class ModuleTest(unittest.TestCase):
         env = dict(l.split("=", 1) for l in self.scratch_file("env-get").splitlines())
         self.assertEqual(env["DBUS_SESSION_BUS_ADDRESS"], "unix:path=/x/y,guid=1")
 
-    def test_value_with_equals_inside(self):
-        self.canned(b"password=ab=cd==ef=\npassword_expiry_utc=42\n")
+    def test_value_after_the_first_equals(self):
+        self.canned(b"password=%s\npassword_expiry_utc=42\n" % OTHER_KS.encode())
         r = self.run_pam("canned", "open", "env")
         self.assertOps(r, "SUCCESS")
-        self.assertEqual(r.envs[0]["KALTURA_KS"], "ab=cd==ef=")
+        self.assertEqual(r.envs[0]["KALTURA_KS"], OTHER_KS)
         self.assertEqual(r.envs[0]["KALTURA_KS_EXPIRY"], "42")
 
     def test_no_expiry_exports_ks_only(self):
-        self.canned(b"password=abc=\n")
+        self.canned(b"password=%s\n" % DEFAULT_KS.encode())
         r = self.run_pam("canned", "open", "env")
         self.assertOps(r, "SUCCESS")
-        self.assertEqual(r.envs[0]["KALTURA_KS"], "abc=")
+        self.assertEqual(r.envs[0]["KALTURA_KS"], DEFAULT_KS)
         self.assertNotIn("KALTURA_KS_EXPIRY", r.envs[0])
 
     def test_ks_never_logged(self):
@@ -159,7 +163,7 @@ class ModuleTest(unittest.TestCase):
             r = self.run_pam(service, "open", "close")
             self.assertIn("(user %s)" % USER, r.log)
             self.assertNotIn(DEFAULT_KS, r.log)
-            self.assertNotIn("ZmFrZS1rcw", r.log)
+            self.assertNotIn(DEFAULT_KS[12:44], r.log)  # nor a part of it
 
     def test_debug_only_with_debug(self):
         r = self.run_pam("ok_quiet", "open")
@@ -201,18 +205,35 @@ class ModuleTest(unittest.TestCase):
         self.assert_fails_cleanly(b"this is not key value\n", why="line without '='")
 
     def test_no_trailing_newline(self):
-        self.assert_fails_cleanly(b"password=abc=", why="does not end in a newline")
-        self.assert_fails_cleanly(b"password=abc=\npassword_expiry_utc=5", why="newline")
+        ks = DEFAULT_KS.encode()
+        self.assert_fails_cleanly(b"password=" + ks, why="does not end in a newline")
+        self.assert_fails_cleanly(b"password=%s\npassword_expiry_utc=5" % ks, why="newline")
 
     def test_strict_lines(self):
-        self.assert_fails_cleanly(b"password=abc\r\n", why="carriage return")
-        self.assert_fails_cleanly(b"password=a\npassword=b\n", why="twice")
-        self.assert_fails_cleanly(b"password=a\npassword_expiry_utc=soon\n", why="not a number")
+        ks, other = DEFAULT_KS.encode(), OTHER_KS.encode()
+        self.assert_fails_cleanly(b"password=%s\r\n" % ks, why="carriage return")
+        self.assert_fails_cleanly(b"password=%s\npassword=%s\n" % (ks, other), why="twice")
+        self.assert_fails_cleanly(b"password=%s\npassword_expiry_utc=soon\n" % ks,
+                                  why="not a number")
         self.assert_fails_cleanly(b"password=\n", why="empty password")
         self.assert_fails_cleanly(b"username=x\n", why="no password")
 
+    def test_unicode_line_breaks_and_non_ks(self):
+        """Security review item 7: U+2028 / U+0085 (line breaks to Python's splitlines) in any
+        value, or a password that is not a KS, is never exported."""
+        ks = DEFAULT_KS.encode()
+        half = len(ks) // 2
+        for ch in ("\u2028", "\u0085"):
+            u = ch.encode()
+            self.assert_fails_cleanly(b"password=%s%s%s\n" % (ks[:half], u, ks[half:]),
+                                      why="not printable ASCII")
+            self.assert_fails_cleanly(b"username=bob%spassword=x\npassword=%s\n" % (u, ks),
+                                      why="not printable ASCII")
+        self.assert_fails_cleanly(b"password=abc=\n", why="not a well-formed KS")
+
     def test_nonzero_exit(self):
-        r = self.assert_fails_cleanly(b"password=abc\n", 9, why="exit status 9")
+        r = self.assert_fails_cleanly(b"password=%s\n" % DEFAULT_KS.encode(), 9,
+                                      why="exit status 9")
         self.assertEqual(r.rc, 0)
         self.assert_fails_cleanly(b"", 1, why="exit status 1")
 
@@ -309,16 +330,16 @@ class ModuleTest(unittest.TestCase):
 
     def test_close_with_revoke_sends_ks_on_stdin_only(self):
         with open(os.path.join(self.scratch, "ks"), "w") as f:
-            f.write("djJ8cmV2b2tlLW1l=")
+            f.write(OTHER_KS)
         r = self.run_pam("revoke", "open", "env", "close", "env")
         self.assertOps(r, "SUCCESS", "SUCCESS")
-        self.assertEqual(r.envs[0]["KALTURA_KS"], "djJ8cmV2b2tlLW1l=")
+        self.assertEqual(r.envs[0]["KALTURA_KS"], OTHER_KS)
         self.assertEqual(self.runs("revoke"), 1)
         self.assertEqual(self.scratch_file("stdin-revoke"),
-                         "shared=false\npassword=djJ8cmV2b2tlLW1l=\n\n")
+                         f"shared=false\npassword={OTHER_KS}\n\n")
         self.assertEqual(self.scratch_file("argv-revoke").splitlines()[1:], ["revoke"])
-        self.assertNotIn("cmV2b2tlLW1l", self.scratch_file("env-revoke"))
-        self.assertNotIn("cmV2b2tlLW1l", r.log)
+        self.assertNotIn(OTHER_KS[8:40], self.scratch_file("env-revoke"))
+        self.assertNotIn(OTHER_KS[8:40], r.log)
         # The revoked KS leaves the environment.
         self.assertNoKsInEnv(r.envs[1])
 

@@ -8,6 +8,7 @@
 
 #include "answer.h"
 #include "contract.h"
+#include "ks_forge.h"
 #include "tap.h"
 
 static char out[8192];
@@ -31,18 +32,18 @@ static int print(struct kc_answer a, enum kc_answer_format format)
 static void test_formats(struct kc_answer a)
 {
     tap_ok(print(a, KC_ANSWER_ENV) == KC_EXIT_OK &&
-               strcmp(out, "KALTURA_KS=djJ8MTIz==\nKALTURA_KS_EXPIRY=1700000000\n"
+               strcmp(out, "KALTURA_KS=" KS_VECTOR_V2 "\nKALTURA_KS_EXPIRY=1700000000\n"
                            "KALTURA_PARTNER_ID=12345\n"
                            "KALTURA_SERVICE_URL=https://localhost:8443\n") == 0,
            "env: four NAME=VALUE lines, plain values bare");
     tap_ok(print(a, KC_ANSWER_EXPORT) == KC_EXIT_OK &&
-               strcmp(out, "export KALTURA_KS='djJ8MTIz=='\n"
+               strcmp(out, "export KALTURA_KS='" KS_VECTOR_V2 "'\n"
                            "export KALTURA_KS_EXPIRY='1700000000'\n"
                            "export KALTURA_PARTNER_ID='12345'\n"
                            "export KALTURA_SERVICE_URL='https://localhost:8443'\n") == 0,
            "export: four export lines, single-quoted");
     tap_ok(print(a, KC_ANSWER_JSON) == KC_EXIT_OK &&
-               strcmp(out, "{\"ks\":\"djJ8MTIz==\",\"expiry\":1700000000,\"partnerId\":12345,"
+               strcmp(out, "{\"ks\":\"" KS_VECTOR_V2 "\",\"expiry\":1700000000,\"partnerId\":12345,"
                            "\"serviceUrl\":\"https://localhost:8443\",\"userId\":\"bob smith\","
                            "\"privileges\":\"sessionid:0_a,apptoken:0_a\"}\n") == 0,
            "json: one object on one line, numbers as numbers");
@@ -62,7 +63,7 @@ static void test_formats(struct kc_answer a)
            "export: a ' is written '\\'' and $ stays literal");
     tap_ok(print(b, KC_ANSWER_ENV) == KC_EXIT_OK &&
                strstr(out, "KALTURA_SERVICE_URL='https://h/it'\\''s$HOME'\n") != NULL &&
-               strstr(out, "KALTURA_KS=djJ8MTIz==\n") != NULL,
+               strstr(out, "KALTURA_KS=" KS_VECTOR_V2 "\n") != NULL,
            "env: a value a shell would interpret is quoted, a plain one is not");
     /* What a POSIX shell reads back from export is the value itself. */
     FILE *sh = popen("sh -c 'eval \"$(cat)\"; printf %s \"$KALTURA_SERVICE_URL\"' "
@@ -87,7 +88,7 @@ static void test_formats(struct kc_answer a)
 
 int main(void)
 {
-    struct kc_answer a = {.ks = "djJ8MTIz==",
+    struct kc_answer a = {.ks = KS_VECTOR_V2,
                           .username = "bob smith",
                           .protocol = "https",
                           .host = "localhost:8443",
@@ -98,15 +99,20 @@ int main(void)
                           .privileges = "sessionid:0_a,apptoken:0_a"};
     tap_ok(print(a, KC_ANSWER_CREDENTIAL) == KC_EXIT_OK &&
                strcmp(out, "protocol=https\nhost=localhost:8443\nusername=bob smith\n"
-                           "password=djJ8MTIz==\npassword_expiry_utc=1700000000\n") == 0,
+                           "password=" KS_VECTOR_V2 "\npassword_expiry_utc=1700000000\n") == 0,
            "get: the five lines, in order");
-    tap_ok(print(a, KC_ANSWER_BARE) == KC_EXIT_OK && strcmp(out, "djJ8MTIz==\n") == 0,
+    tap_ok(print(a, KC_ANSWER_BARE) == KC_EXIT_OK && strcmp(out, KS_VECTOR_V2 "\n") == 0,
            "ks: the KS and a newline");
+    a.ks = KS_VECTOR_V1;
+    tap_ok(print(a, KC_ANSWER_BARE) == KC_EXIT_OK && strcmp(out, KS_VECTOR_V1 "\n") == 0,
+           "ks: a v1 KS");
+    a.ks = KS_VECTOR_V2;
 
     test_formats(a);
 
-    /* Any value that is not one line of printable text: nothing written, exit 10. */
-    struct kc_answer bad[] = {a, a, a, a, a, a, a, a, a, a, a, a};
+    /* Any value that is not one line of printable ASCII, a KS that is not the partner's:
+     * nothing written, exit 10, in any format. */
+    struct kc_answer bad[] = {a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a};
     bad[0].ks = "djJ8\rMTIz";
     bad[1].username = "bob\nhost=evil";
     bad[2].host = "";
@@ -114,11 +120,18 @@ int main(void)
     bad[4].ks = "djJ8 MTIz";
     bad[5].expiry = 0;
     bad[6].host = "a b";
-    bad[7].service_url = NULL;
-    bad[8].partner_id = "12a";
-    bad[9].partner_id = "12345678901";
-    bad[10].user_id = "bob\nKALTURA_KS=evil";
-    bad[11].privileges = "view:*\r";
+    bad[7].username = "bob\xe2\x80\xa8password=x"; /* U+2028 */
+    bad[8].username = "bob\xc2\x85password=x";     /* U+0085 */
+    bad[9].ks = "djJ8MTIz==";                      /* printable, but no KS */
+    bad[10].partner_id = "54321";                  /* another partner's KS */
+    bad[11].partner_id = NULL;
+    bad[12].host = "h\xc3\xa9";
+    bad[13].service_url = NULL;
+    bad[14].partner_id = "12a";
+    bad[15].partner_id = "12345678901";
+    bad[16].user_id = "bob\nKALTURA_KS=evil";
+    bad[17].privileges = "view:*\r";
+    bad[18].privileges = "view:\xc3\xa9";
     const enum kc_answer_format formats[] = {KC_ANSWER_CREDENTIAL, KC_ANSWER_BARE, KC_ANSWER_ENV,
                                              KC_ANSWER_EXPORT, KC_ANSWER_JSON};
     int refused = 0, tries = 0;
@@ -162,11 +175,12 @@ int main(void)
                               .host = strdup("h"),
                               .expiry = 42,
                               .service_url = strdup("https://h"),
-                              .partner_id = strdup("1"),
+                              .partner_id = strdup("12345"),
                               .user_id = strdup("u"),
                               .privileges = strdup("p")};
     kc_answer_clear(&owned);
-    tap_ok(owned.ks == NULL && owned.username == NULL && owned.host == NULL && owned.expiry == 0,
+    tap_ok(owned.ks == NULL && owned.username == NULL && owned.host == NULL && owned.expiry == 0 &&
+               owned.partner_id == NULL,
            "kc_answer_clear: nothing left behind (the KS wiped before it is freed)");
     tap_ok(owned.service_url == NULL && owned.partner_id == NULL && owned.user_id == NULL &&
                owned.privileges == NULL,

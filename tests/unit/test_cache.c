@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "ks_forge.h"
 #include "tap.h"
 
 static char rt[64], dir[128];
@@ -27,9 +28,20 @@ static struct kc_ks_params params(const char *user)
     return p;
 }
 
-static struct kc_answer entry(const char *ks, long long expiry)
+/* Well-formed KSs of partner 12345, one per n (freed at exit: static). n odd: 48 bytes of
+ * ciphertext, even: 96, so two of them never have the same length. */
+static char *ks_made[16];
+
+static const char *ks(unsigned n)
 {
-    struct kc_answer e = {.ks = (char *)ks,
+    if (ks_made[n] == NULL)
+        ks_made[n] = ks_forge_v2("12345", n, n % 2 ? 48 : 96);
+    return ks_made[n];
+}
+
+static struct kc_answer entry(const char *ks_text, long long expiry)
+{
+    struct kc_answer e = {.ks = (char *)ks_text,
                           .username = (char *)"0_abc",
                           .protocol = (char *)"https",
                           .host = (char *)"localhost:8443",
@@ -112,7 +124,7 @@ static int hit(struct kc_cache *c, const struct kc_ks_params *p, long long min, 
 static void test_roundtrip(struct kc_cache *c)
 {
     struct kc_ks_params p = params(NULL), q = params(""), r = params("bob");
-    struct kc_answer e = entry("djJ8MTIzNDV8ks-one", NOW + 3600), out;
+    struct kc_answer e = entry(ks(1), NOW + 3600), out;
     TAP_CHECK(kc_cache_put_ks(c, &p, &e) == 0);
     TAP_CHECK(kc_cache_get_ks(c, &p, 300, NOW, &out) == 1);
     tap_ok(out.ks && !strcmp(out.ks, e.ks) && !strcmp(out.username, "0_abc") &&
@@ -142,7 +154,7 @@ static void test_roundtrip(struct kc_cache *c)
 static void test_untrusted_entries(struct kc_cache *c)
 {
     struct kc_ks_params p = params(NULL);
-    struct kc_answer e = entry("ks-good", NOW + 3600);
+    struct kc_answer e = entry(ks(2), NOW + 3600);
     char saved[4096];
     TAP_CHECK(kc_cache_put_ks(c, &p, &e) == 0);
     const char *name = find("ks-");
@@ -163,11 +175,11 @@ static void test_untrusted_entries(struct kc_cache *c)
     tap_ok(!hit(c, &p, 0, NOW, NULL) && access(entry_path, F_OK) != 0, "corrupt: miss, removed");
     write_file(entry_path, "format=kc2\nno newline at end", 0600);
     TAP_CHECK(!hit(c, &p, 0, NOW, NULL));
-    TAP_CHECK(kc_cache_put_ks(c, &p, &e) == 0 && hit(c, &p, 0, NOW, "ks-good"));
+    TAP_CHECK(kc_cache_put_ks(c, &p, &e) == 0 && hit(c, &p, 0, NOW, ks(2)));
 
     write_file(entry_path, saved, 0644);
     tap_ok(!hit(c, &p, 0, NOW, NULL), "entry readable by others: refused");
-    TAP_CHECK(kc_cache_put_ks(c, &p, &e) == 0 && hit(c, &p, 0, NOW, "ks-good"));
+    TAP_CHECK(kc_cache_put_ks(c, &p, &e) == 0 && hit(c, &p, 0, NOW, ks(2)));
 
     char target[256];
     snprintf(target, sizeof target, "%s/elsewhere", rt);
@@ -175,7 +187,7 @@ static void test_untrusted_entries(struct kc_cache *c)
     unlink(entry_path);
     TAP_CHECK(symlink(target, entry_path) == 0);
     tap_ok(!hit(c, &p, 0, NOW, NULL), "symlinked entry: miss");
-    struct kc_answer e2 = entry("ks-new", NOW + 3600);
+    struct kc_answer e2 = entry(ks(3), NOW + 3600);
     struct stat st;
     tap_ok(kc_cache_put_ks(c, &p, &e2) == 0 && lstat(entry_path, &st) == 0 && S_ISREG(st.st_mode) &&
                strcmp(slurp(target), saved) == 0,
@@ -205,15 +217,15 @@ static void test_untrusted_entries(struct kc_cache *c)
     } else {
         tap_ok(1, "# SKIP foreign owner needs root");
     }
-    TAP_CHECK(kc_cache_put_ks(c, &p, &e) == 0 && hit(c, &p, 0, NOW, "ks-good"));
+    TAP_CHECK(kc_cache_put_ks(c, &p, &e) == 0 && hit(c, &p, 0, NOW, ks(2)));
     kc_cache_drop_ks(c, &p);
 }
 
 static void test_atomic(struct kc_cache *c)
 {
     struct kc_ks_params p = params("atomic");
-    struct kc_answer a = entry("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NOW + 3600);
-    struct kc_answer b = entry("BBBB", NOW + 3600);
+    struct kc_answer a = entry(ks(4), NOW + 3600);
+    struct kc_answer b = entry(ks(5), NOW + 3600);
     TAP_CHECK(kc_cache_put_ks(c, &p, &a) == 0);
     pid_t pid = fork();
     if (pid == 0) {
@@ -302,8 +314,12 @@ static void test_widget(struct kc_cache *c)
     char *ks;
     const char *u = "https://localhost:8443";
     TAP_CHECK(kc_cache_get_widget(c, u, "12345", NOW, &ks) == 0 && ks == NULL);
-    TAP_CHECK(kc_cache_put_widget(c, u, "12345", "widget-ks", NOW + 600) == 0);
-    tap_ok(kc_cache_get_widget(c, u, "12345", NOW, &ks) == 1 && !strcmp(ks, "widget-ks"),
+    tap_ok(kc_cache_put_widget(c, u, "12345", "widget-ks", NOW + 600) == -1,
+           "widget: not a KS, not kept");
+    tap_ok(kc_cache_put_widget(c, u, "54321", KS_VECTOR_V2, NOW + 600) == -1,
+           "widget: another partner's KS, not kept");
+    TAP_CHECK(kc_cache_put_widget(c, u, "12345", KS_VECTOR_V2, NOW + 600) == 0);
+    tap_ok(kc_cache_get_widget(c, u, "12345", NOW, &ks) == 1 && !strcmp(ks, KS_VECTOR_V2),
            "widget roundtrip");
     free(ks);
     tap_ok(kc_cache_get_widget(c, u, "54321", NOW, &ks) == 0, "other partner: miss");
@@ -327,9 +343,9 @@ static void test_request(struct kc_cache *c)
         .protocol = (char *)"https", .host = (char *)"localhost:8443", .path = (char *)"a"};
     struct kc_request_ident id = {.paths = &paths, .profile_arg = NULL, .req = &req};
     struct kc_ks_params p = params(NULL);
-    struct kc_answer e = entry("ks-req", NOW + 3600), out;
+    struct kc_answer e = entry(ks(6), NOW + 3600), out;
     TAP_CHECK(kc_cache_put_ks(c, &p, &e) == 0 && kc_cache_put_request(c, &id, &p, 300) == 0);
-    tap_ok(kc_cache_get_by_request(c, &id, NOW, &out) == 1 && !strcmp(out.ks, "ks-req"),
+    tap_ok(kc_cache_get_by_request(c, &id, NOW, &out) == 1 && !strcmp(out.ks, ks(6)),
            "request alias hit");
     kc_answer_clear(&out);
     req.path = (char *)"other/path";
@@ -392,7 +408,7 @@ static void test_lead(struct kc_cache *c)
 static void test_prune(struct kc_cache *c)
 {
     struct kc_ks_params live = params("live"), dead = params("dead");
-    struct kc_answer e1 = entry("ks-live", NOW + 3600), e2 = entry("ks-dead", NOW - 1);
+    struct kc_answer e1 = entry(ks(7), NOW + 3600), e2 = entry(ks(8), NOW - 1);
     char f1[256];
     snprintf(f1, sizeof f1, "%s/none.conf", rt);
     struct kc_config_paths paths = {.files = {f1}, .n = 1};
@@ -400,7 +416,7 @@ static void test_prune(struct kc_cache *c)
     kc_cache_put_ks(c, &live, &e1);
     kc_cache_put_ks(c, &dead, &e2);
     kc_cache_put_request(c, &id, &dead, 0);
-    kc_cache_put_widget(c, "https://x", "1", "w", NOW - 5);
+    TAP_CHECK(kc_cache_put_widget(c, "https://x", "12345", KS_VECTOR_V1, NOW - 5) == 0);
     int fd = kc_cache_lock(c, &live, 0);
     kc_cache_unlock(fd);
     write_file(path_of(".tmp-ks-0000-1-2-3"), "x", 0600);
@@ -410,7 +426,7 @@ static void test_prune(struct kc_cache *c)
     struct timespec fresh[2] = {{NOW, 0}, {NOW, 0}};
     utimensat(AT_FDCWD, path_of(".tmp-ks-fresh"), fresh, 0);
     kc_cache_prune(c, NOW);
-    tap_ok(count("ks-") == 1 && hit(c, &live, 0, NOW, "ks-live"), "prune keeps the live KS");
+    tap_ok(count("ks-") == 1 && hit(c, &live, 0, NOW, ks(7)), "prune keeps the live KS");
     tap_ok(count("req-") == 0 && count("widget-") == 0, "prune drops dangling alias, old widget");
     tap_ok(count(".tmp-") == 1, "prune: old temp gone, fresh temp kept");
 }
@@ -486,8 +502,8 @@ static void test_dir_trust(void)
 }
 
 #define ENTRY_TAIL                                                                                 \
-    "expiry=42\nprotocol=https\nhost=h\nusername=u\nservice_url=https://h\npartner_id=12345\n"     \
-    "user_id=u\nprivileges=+sessionid:0_a,apptoken:0_a\nks=K\n"
+    "expiry=42\nprotocol=https\nhost=h\nusername=u\nservice_url=https://h\n"                       \
+    "user_id=u\nprivileges=+sessionid:0_a,apptoken:0_a\nks=" KS_VECTOR_V2 "\n"
 
 static void test_parse_entry(void)
 {
@@ -496,48 +512,119 @@ static void test_parse_entry(void)
     tap_ok(kc_cache_parse_ks_entry("format=kc2\ndesc=ks1\nservice_url=https://h\n" ENTRY_TAIL, desc,
                                    strlen(desc), &e) == KC_ENTRY_OTHER,
            "parse: a desc is one line, so a multi-line one never matches");
-    static const char d1[] = "ks1";
-    const char *good = "format=kc2\ndesc=ks1\n" ENTRY_TAIL;
-    tap_ok(kc_cache_parse_ks_entry(good, d1, 3, &e) == KC_ENTRY_OK && strcmp(e.ks, "K") == 0 &&
-               e.expiry == 42 && strcmp(e.host, "h") == 0 && strcmp(e.username, "u") == 0 &&
-               strcmp(e.service_url, "https://h") == 0 && strcmp(e.partner_id, "12345") == 0 &&
-               strcmp(e.user_id, "u") == 0 &&
+    static const char d1[] = "ks1;partner_id=+12345";
+    const size_t n1 = sizeof d1 - 1;
+    const char *good = "format=kc2\ndesc=ks1;partner_id=+12345\n" ENTRY_TAIL;
+    tap_ok(kc_cache_parse_ks_entry(good, d1, n1, &e) == KC_ENTRY_OK &&
+               strcmp(e.ks, KS_VECTOR_V2) == 0 && e.expiry == 42 && strcmp(e.host, "h") == 0 &&
+               strcmp(e.username, "u") == 0 && strcmp(e.service_url, "https://h") == 0 &&
+               strcmp(e.partner_id, "12345") == 0 && strcmp(e.user_id, "u") == 0 &&
                strcmp(e.privileges, "sessionid:0_a,apptoken:0_a") == 0,
-           "parse: a complete entry");
+           "parse: a complete entry (the partner id from the description)");
     kc_answer_clear(&e);
-    tap_ok(kc_cache_parse_ks_entry("format=kc2\ndesc=ks1\nexpiry=42\nprotocol=https\nhost=h\n"
-                                   "username=u\nservice_url=https://h\npartner_id=1\nuser_id=\n"
-                                   "privileges=-\nks=K\n",
-                                   d1, 3, &e) == KC_ENTRY_OK &&
+    tap_ok(kc_cache_parse_ks_entry("format=kc2\ndesc=ks1;partner_id=+12345\nexpiry=42\n"
+                                   "protocol=https\nhost=h\nusername=u\nservice_url=https://h\n"
+                                   "user_id=\nprivileges=-\nks=" KS_VECTOR_V2 "\n",
+                                   d1, n1, &e) == KC_ENTRY_OK &&
                e.user_id != NULL && e.user_id[0] == '\0' && e.privileges == NULL,
            "parse: no user id, privileges not sent (-)");
     kc_answer_clear(&e);
     tap_ok(kc_cache_parse_ks_entry(good, "ks2", 3, &e) == KC_ENTRY_OTHER && e.ks == NULL,
            "parse: another description is kept, nothing returned");
-    tap_ok(kc_cache_parse_ks_entry("format=kc2\ndesc=ks1\nexpiry=42\nks=K\n", d1, 3, &e) ==
-                   KC_ENTRY_CORRUPT &&
+    tap_ok(kc_cache_parse_ks_entry(
+               "format=kc2\ndesc=ks1;partner_id=+12345\nexpiry=42\nks=" KS_VECTOR_V2 "\n", d1, n1,
+               &e) == KC_ENTRY_CORRUPT &&
                e.ks == NULL,
            "parse: missing fields: corrupt, nothing returned");
-    tap_ok(kc_cache_parse_ks_entry("format=kc2\ndesc=ks1\nexpiry=42\nprotocol=https\nhost=h\n"
-                                   "username=u\nuser_id=u\nprivileges=-\nks=K\n",
-                                   d1, 3, &e) == KC_ENTRY_CORRUPT &&
+    tap_ok(kc_cache_parse_ks_entry("format=kc2\ndesc=ks1;partner_id=+12345\nexpiry=42\n"
+                                   "protocol=https\nhost=h\nusername=u\nuser_id=u\nprivileges=-\n"
+                                   "ks=" KS_VECTOR_V2 "\n",
+                                   d1, n1, &e) == KC_ENTRY_CORRUPT &&
                e.ks == NULL,
-           "parse: no service_url or partner_id: corrupt");
-    tap_ok(kc_cache_parse_ks_entry("format=kc2\ndesc=ks1\nexpiry=4x\nprotocol=https\nhost=h\n"
-                                   "username=u\nservice_url=https://h\npartner_id=1\nks=K\n",
-                                   d1, 3, &e) == KC_ENTRY_CORRUPT,
+           "parse: no service_url: corrupt");
+    tap_ok(kc_cache_parse_ks_entry("format=kc2\ndesc=ks1;partner_id=+12345\nexpiry=4x\n"
+                                   "protocol=https\nhost=h\nusername=u\nservice_url=https://h\n"
+                                   "ks=" KS_VECTOR_V2 "\n",
+                                   d1, n1, &e) == KC_ENTRY_CORRUPT,
            "parse: a bad expiry: corrupt");
-    tap_ok(kc_cache_parse_ks_entry("format=kc3\ndesc=ks1\n" ENTRY_TAIL, d1, 3, &e) ==
-               KC_ENTRY_CORRUPT,
+    tap_ok(kc_cache_parse_ks_entry("format=kc3\ndesc=ks1;partner_id=+12345\n" ENTRY_TAIL, d1, n1,
+                                   &e) == KC_ENTRY_CORRUPT,
            "parse: another format: corrupt");
-    tap_ok(kc_cache_parse_ks_entry("format=kc1\ndesc=ks1\nexpiry=42\nprotocol=https\nhost=h\n"
-                                   "username=u\nks=K\n",
-                                   d1, 3, &e) == KC_ENTRY_CORRUPT,
-           "parse: an entry of the previous format (kc1, no partner or URL): corrupt, a miss");
-    tap_ok(kc_cache_parse_ks_entry("format=kc2\ndesc=ks1\nexpiry=42\nprotocol=https\nhost=h\n"
-                                   "username=u\nservice_url=https://h\npartner_id=1\nks=K",
-                                   d1, 3, &e) == KC_ENTRY_CORRUPT,
+    tap_ok(kc_cache_parse_ks_entry("format=kc1\ndesc=ks1;partner_id=+12345\nexpiry=42\n"
+                                   "protocol=https\nhost=h\nusername=u\nks=" KS_VECTOR_V2 "\n",
+                                   d1, n1, &e) == KC_ENTRY_CORRUPT,
+           "parse: an entry of the previous format (kc1, no URL): corrupt, a miss");
+    tap_ok(kc_cache_parse_ks_entry("format=kc2\ndesc=ks1;partner_id=+12345\nexpiry=42\n"
+                                   "protocol=https\nhost=h\nusername=u\nservice_url=https://h\n"
+                                   "ks=" KS_VECTOR_V2,
+                                   d1, n1, &e) == KC_ENTRY_CORRUPT,
            "parse: a truncated last line: corrupt");
+    /* item 7 of the security review: an entry cached before the KS and user id checks */
+    static const char d2[] = "ks1;partner_id=+54321";
+    const char *other = "format=kc2\ndesc=ks1;partner_id=+54321\n" ENTRY_TAIL;
+    tap_ok(kc_cache_parse_ks_entry(other, d2, sizeof d2 - 1, &e) == KC_ENTRY_CORRUPT,
+           "parse: a KS of another partner than the entry's: corrupt");
+    tap_ok(kc_cache_parse_ks_entry("format=kc2\ndesc=ks1\n" ENTRY_TAIL, "ks1", 3, &e) ==
+               KC_ENTRY_CORRUPT,
+           "parse: a description without a partner: corrupt");
+    tap_ok(kc_cache_parse_ks_entry("format=kc2\ndesc=ks1;partner_id=+12345\nexpiry=42\n"
+                                   "protocol=https\nhost=h\nusername=u\xe2\x80\xa8password=x\n"
+                                   "service_url=https://h\nks=" KS_VECTOR_V2 "\n",
+                                   d1, n1, &e) == KC_ENTRY_CORRUPT,
+           "parse: a username with U+2028: corrupt");
+    tap_ok(kc_cache_parse_ks_entry("format=kc2\ndesc=ks1;partner_id=+12345\nexpiry=42\n"
+                                   "protocol=https\nhost=h\nusername=u\nservice_url=https://h\n"
+                                   "ks=djJ8\xc2\x85MTIz\n",
+                                   d1, n1, &e) == KC_ENTRY_CORRUPT,
+           "parse: a KS with U+0085: corrupt");
+    tap_ok(kc_cache_parse_ks_entry("format=kc2\ndesc=ks1;partner_id=+12345\nexpiry=42\n"
+                                   "protocol=https\nhost=h\nusername=u\nservice_url=https://h\n"
+                                   "privileges=+view:\xc3\xa9\nks=" KS_VECTOR_V2 "\n",
+                                   d1, n1, &e) == KC_ENTRY_CORRUPT,
+           "parse: privileges that are not ASCII: corrupt");
+}
+
+/* A ks- entry on disk whose KS is not the profile partner's (cached by an older version): a
+ * miss, and removed, so the minter mints a conforming one. */
+static void test_nonconforming_on_disk(struct kc_cache *c)
+{
+    struct kc_ks_params p = params("legacy");
+    struct kc_answer e = entry(ks(9), NOW + 3600);
+    TAP_CHECK(kc_cache_put_ks(c, &p, &e) == 0 && hit(c, &p, 0, NOW, ks(9)));
+    const char *name = NULL;
+    char saved[8192], path[512];
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    while (d != NULL && (de = readdir(d)) != NULL) /* the entry holding ks(9) */
+        if (strncmp(de->d_name, "ks-", 3) == 0 && strstr(slurp(path_of(de->d_name)), ks(9)))
+            name = de->d_name;
+    TAP_CHECK(name != NULL);
+    snprintf(path, sizeof path, "%s", path_of(name ? name : "none"));
+    if (d != NULL)
+        closedir(d);
+    snprintf(saved, sizeof saved, "%s", slurp(path));
+    char *foreign = ks_forge_v2("54321", 9, 48);
+    char *at = strstr(saved, ks(9));
+    if (at != NULL && strlen(foreign) == strlen(ks(9)))
+        memcpy(at, foreign, strlen(foreign)); /* same length: the rest of the entry stays */
+    write_file(path, saved, 0600);
+    tap_ok(!hit(c, &p, 0, NOW, NULL) && access(path, F_OK) != 0,
+           "an entry holding another partner's KS: miss, removed");
+    TAP_CHECK(kc_cache_put_ks(c, &p, &e) == 0);
+    snprintf(saved, sizeof saved, "%s", slurp(path));
+    at = strstr(saved, "username=0_abc");
+    if (at != NULL)
+        memcpy(at,
+               "username=\xc2\x85"
+               "abc",
+               14); /* 0_ becomes U+0085 */
+    write_file(path, saved, 0600);
+    tap_ok(!hit(c, &p, 0, NOW, NULL) && access(path, F_OK) != 0,
+           "an entry whose username holds U+0085: miss, removed");
+    free(foreign);
+    struct kc_answer mismatch = entry(ks(9), NOW + 3600);
+    mismatch.partner_id = (char *)"54321";
+    tap_ok(kc_cache_put_ks(c, &p, &mismatch) == -1, "put: an answer for another partner refused");
 }
 
 /* An entry of the previous format on disk (an older version's): a miss, replaced by a put. */
@@ -545,7 +632,7 @@ static void test_old_format(void)
 {
     struct kc_cache *c = reopen();
     struct kc_ks_params p = params("old");
-    struct kc_answer e = entry("ks-fresh", NOW + 3600), out;
+    struct kc_answer e = entry(ks(11), NOW + 3600), out;
     TAP_CHECK(c && kc_cache_put_ks(c, &p, &e) == 0);
     const char *name = NULL;
     char path[600], *text = NULL;
@@ -566,13 +653,13 @@ static void test_old_format(void)
         const char *desc = strstr(text, "desc=");
         snprintf(old, sizeof old,
                  "format=kc1\n%.*s\nexpiry=%lld\nprotocol=https\nhost=localhost:8443\n"
-                 "username=0_abc\nks=ks-old\n",
-                 (int)strcspn(desc, "\n"), desc, (long long)NOW + 3600);
+                 "username=0_abc\nks=%s\n",
+                 (int)strcspn(desc, "\n"), desc, (long long)NOW + 3600, ks(12));
         write_file(path, old, 0600);
         tap_ok(kc_cache_get_ks(c, &p, 0, NOW, &out) == 0 && access(path, F_OK) != 0,
                "an older version's entry (kc1): a miss, removed");
         tap_ok(kc_cache_put_ks(c, &p, &e) == 0 && kc_cache_get_ks(c, &p, 0, NOW, &out) == 1 &&
-                   strcmp(out.ks, "ks-fresh") == 0 && strcmp(out.partner_id, "12345") == 0 &&
+                   strcmp(out.ks, ks(11)) == 0 && strcmp(out.partner_id, "12345") == 0 &&
                    strcmp(out.privileges, "sessionid:0_abc,apptoken:0_abc") == 0,
                "and replaced by the next put, with every field");
         kc_answer_clear(&out);
@@ -607,6 +694,7 @@ int main(void)
     test_widget(c);
     test_request(c);
     test_lead(c);
+    test_nonconforming_on_disk(c);
     test_prune(c);
     test_prune_locks(c);
     kc_cache_close(c);
@@ -618,5 +706,7 @@ int main(void)
     snprintf(cmd, sizeof cmd, "rm -rf %s", rt);
     if (system(cmd) != 0)
         return 99;
+    for (size_t i = 0; i < sizeof ks_made / sizeof ks_made[0]; i++)
+        free(ks_made[i]);
     return tap_done();
 }

@@ -1,7 +1,9 @@
 /* Config parsing, validation, secret-key refusal, normalisation, writer (minter/config.c). */
+#include <curl/curl.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "contract.h"
@@ -156,6 +158,58 @@ static void test_urls(void)
     url("https://example.com/#f", false, NULL, NULL);
     url("example.com", false, NULL, NULL);
     url("https://", false, NULL, NULL);
+
+    /* security review item 1: the loopback rule is decided on the host libcurl connects to.
+     * GUri decoded "%2F" in a host, so "192.0.2.2/.localhost" passed as *.localhost and curl
+     * then sent the KS in cleartext to 192.0.2.2:80. A host is [a-z0-9.-] or an IP literal. */
+    url("http://192.0.2.2%2F.localhost", false, NULL, NULL);
+    tap_ok(err && strstr(err->message, "host"), "... because of its host (%s)",
+           err ? err->message : "-");
+    url("http://192.0.2.2%2F.localhost", true, NULL, NULL);
+    url("http://127.0.0.2%2F.localhost:8080", false, NULL, NULL);
+    url("http://evil%40x.localhost", false, NULL, NULL);
+    url("https://www.kaltura%2Ecom", false, NULL, NULL);
+    url("http://%6c%6fcalhost", false, NULL, NULL);
+    url("https://a_b.example", false, NULL, NULL);
+    url("https://b\xc3\xbc"
+        "cher.example",
+        false, NULL, NULL); /* IDN: write it in punycode */
+    url("https://xn--bcher-kva.example", false, "https://xn--bcher-kva.example",
+        "xn--bcher-kva.example");
+    url("http://[::1%25lo]:8080", false, NULL, NULL);
+    url("http://[fe80::1]:8080", false, NULL, NULL); /* an IP literal, but not loopback */
+    url("https://[fe80::1]:8443", false, "https://[fe80::1]:8443", "[fe80::1]:8443");
+    url("http://sub.localhost:8080", false, "http://sub.localhost:8080", "sub.localhost:8080");
+    /* the path is kept as written: a decoded "%23" or "%3F" would start a fragment or query */
+    url("https://example.com/a%23b%3Fc", false, "https://example.com/a%23b%3Fc", "example.com");
+}
+
+/* Every accepted service_url: the host libcurl parses from it is the profile's hostname, on
+ * which the loopback rule was decided. */
+static void test_urls_as_curl_sees_them(void)
+{
+    static const char *const urls[] = {"http://localhost:8080",   "http://127.0.0.1",
+                                       "https://[::1]:8443/k",    "http://sub.localhost/x%2Fy",
+                                       "https://www.kaltura.com", "https://xn--bcher-kva.example"};
+    for (size_t i = 0; i < G_N_ELEMENTS(urls); i++) {
+        g_autofree char *text = g_strdup_printf("[p]\nservice_url=%s\n", urls[i]);
+        struct kc_config *c = load(text);
+        const struct kc_profile *p = first(c);
+        CURLU *u = curl_url();
+        char *host = NULL;
+        g_autofree char *call =
+            g_strdup_printf("%s/api_v3/service/x/action/y", p ? p->service_url : "");
+        bool same = p && u && curl_url_set(u, CURLUPART_URL, call, 0) == CURLUE_OK &&
+                    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK;
+        g_autofree char *bare =
+            same && host[0] == '[' ? g_strndup(host + 1, strlen(host) - 2) : g_strdup(host);
+        tap_ok(same && strcmp(bare, p->hostname) == 0 && !kc_profile_insecure(p),
+               "%s: libcurl's host %s is the profile's %s", urls[i], host ? host : "-",
+               p ? p->hostname : err->message);
+        curl_free(host);
+        curl_url_cleanup(u);
+        kc_config_free(c);
+    }
 }
 
 static void test_merge(void)
@@ -214,11 +268,69 @@ static void test_files(void)
     g_rmdir(dir);
 }
 
+/* Loads text as file "user.conf"; returns all it printed on stderr and the error message,
+ * one string (g_free). */
+static char *load_said(const char *text)
+{
+    char path[] = "/tmp/kc-config-err-XXXXXX";
+    int fd = mkstemp(path), saved = dup(2);
+    fflush(stderr);
+    dup2(fd, 2);
+    struct kc_config *c = load2(NULL, text);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    char buf[4096] = "";
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    buf[n > 0 ? n : 0] = '\0';
+    close(fd);
+    unlink(path);
+    kc_config_free(c);
+    /* one line: it goes into a TAP description */
+    return g_strdelimit(g_strdup_printf("%s%s", buf, err ? err->message : ""), "\n", ' ');
+}
+
+/* Security review item 9: a secret pasted into the config never reaches stderr (nor, through
+ * the PAM module, syslog): a line that failed to parse is named by file and line only. */
+static void test_no_value_echoed(void)
+{
+    static const struct {
+        const char *text, *must_say, *what;
+    } cases[] = {
+        {"[default]\npartner_id=1\nS3CRETdjJ8c2VjcmV0\n", "user.conf line 3",
+         "a pasted KS on a line of its own (not key = value)"},
+        {"S3CRET0123456789abcdef\n[default]\n", "user.conf line 1", "a token before any group"},
+        {"[default]\npartner_id=1\napp_token_id=0_a\nS3CRETdjJ8c2VjcmV0=\n", "line 4",
+         "a pasted KS ending in '=' (a key with an empty value): the unknown-key warning"},
+        {"[default]\nservice_url = https://alice:S3CRET@%zz\n", "service_url",
+         "a service_url that does not parse, with user info"},
+        {"[default]\nservice_url = https://alice:S3CRET@example.com\n", "user name",
+         "a service_url with user info"},
+        {"[default]\nservice_url = https://S3CRET%40example.com\n", "service_url",
+         "a service_url whose host holds an escape"},
+        {"[default]\nuser_id = \xff\xfe S3CRET\n", "user_id", "a value that is not UTF-8"},
+        {"[my S3CRET]\nx=1\n", "user.conf line 1", "a group name that is not allowed"},
+        {"[default]\nS3CRET_token_0a1b = x\n", "line 2", "a secret-looking key"},
+        {"[default]\nservice_url = https://example.com/S3CRET?x\n", "service_url",
+         "a service_url with a query"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *said = load_said(cases[i].text);
+        tap_ok(!strstr(said, "S3CRET") && strstr(said, cases[i].must_say),
+               "%s: named, not echoed (%s)", cases[i].what, said);
+    }
+    g_autofree char *typo = load_said("[default]\npartner_id=1\napp_token_id=0_a\nservce_url=x\n");
+    tap_ok(strstr(typo, "'servce_url'") && strstr(typo, "line 4"),
+           "a key that looks like a key is still named (%s)", typo);
+}
+
 int main(void)
 {
     test_values();
     test_secrets();
+    test_no_value_echoed();
     test_urls();
+    test_urls_as_curl_sees_them();
     test_merge();
     test_files();
     g_clear_error(&err);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "ks_forge.h"
 #include "tap.h"
 
 static const char *fe;
@@ -73,7 +74,7 @@ static int corrupt_ks_entry(const char *rt)
         ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
         char *ks = n > 0 ? (buf[n] = '\0', strstr(buf, "\nks=")) : NULL;
         if (ks != NULL) {
-            ks[6] = '\r'; /* "\nks=dj\r8cached" */
+            ks[6] = '\r'; /* "\nks=dj\r8MTIz..." */
             rc = pwrite(fd, buf, (size_t)n, 0) == n ? 0 : -1;
         }
         if (fd >= 0)
@@ -109,27 +110,30 @@ static void test_libc_only(bool sanitized)
 static void test_formats_and_exec(const char *opt)
 {
     tap_ok(run("", ARGS(opt, "--profile=p2", "ks", "--format=json")) == 0 &&
-               strncmp(out, "{\"ks\":\"djJ8cached\",\"expiry\":", 24) == 0 &&
+               strncmp(out, "{\"ks\":\"" KS_VECTOR_V2 "\",\"expiry\":",
+                       strlen("{\"ks\":\"" KS_VECTOR_V2 "\",\"expiry\":")) == 0 &&
                strstr(out, "\"partnerId\":12345,\"serviceUrl\":\"https://localhost:8443\"") &&
                err[0] == '\0',
            "ks --format=json: from the cache");
     tap_ok(run("", ARGS(opt, "--profile=p2", "ks", "--format", "env")) == 0 &&
-               strncmp(out, "KALTURA_KS=djJ8cached\nKALTURA_KS_EXPIRY=", 40) == 0,
+               strncmp(out, "KALTURA_KS=" KS_VECTOR_V2 "\nKALTURA_KS_EXPIRY=",
+                       strlen("KALTURA_KS=" KS_VECTOR_V2 "\nKALTURA_KS_EXPIRY=")) == 0,
            "ks --format env: from the cache");
     tap_ok(run("", ARGS(opt, "--profile=p2", "ks", "--format=export")) == 0 &&
-               strncmp(out, "export KALTURA_KS='djJ8cached'\n", 31) == 0,
+               strncmp(out, "export KALTURA_KS='" KS_VECTOR_V2 "'\n",
+                       strlen("export KALTURA_KS='" KS_VECTOR_V2 "'\n")) == 0,
            "ks --format=export: from the cache");
     setenv("KALTURA_CREDENTIAL_PROFILE", "p2", 1);
-    tap_ok(run("", ARGS(opt, "ks")) == 0 && strcmp(out, "djJ8cached\n") == 0,
+    tap_ok(run("", ARGS(opt, "ks")) == 0 && strcmp(out, KS_VECTOR_V2 "\n") == 0,
            "KALTURA_CREDENTIAL_PROFILE keys the hit like --profile");
     tap_ok(run("", ARGS(opt, "exec", "--", "sh", "-c",
                         "echo \"$KALTURA_KS $KALTURA_PARTNER_ID\"")) == 0 &&
-               strcmp(out, "djJ8cached 12345\n") == 0 && err[0] == '\0',
+               strcmp(out, KS_VECTOR_V2 " 12345\n") == 0 && err[0] == '\0',
            "exec: CMD run by the frontend with the cached KS");
     unsetenv("KALTURA_CREDENTIAL_PROFILE");
     tap_ok(run("", ARGS(opt, "exec", "--profile", "p2", "--env", "K", "--", "sh", "-c",
                         "echo \"$K\"; exit 7")) == 7 &&
-               strcmp(out, "djJ8cached\n") == 0,
+               strcmp(out, KS_VECTOR_V2 "\n") == 0,
            "exec --profile --env: the KS in $K; CMD's exit status");
     tap_ok(run("", ARGS(opt, "--profile=p2", "exec", "--", "kc-no-such-cmd")) == 127 &&
                out[0] == '\0' && strstr(err, "command not found") &&
@@ -181,16 +185,16 @@ int main(int argc, char **argv)
     tap_ok(run("", ARGS("--profile", "x")) == 2 && out[0] == '\0' && strstr(err, "usage"),
            "no command: usage, exit 2");
     tap_ok(run("", ARGS("--config")) == 2, "--config without a value: exit 2");
-    tap_ok(run("host=a", ARGS("get")) == 3 && out[0] == '\0' &&
+    tap_ok(run("protocol=https\nhost=a\nx", ARGS("get")) == 3 && out[0] == '\0' &&
                strncmp(err, "kaltura-credential: ", 20) == 0 &&
                strchr(err, '\n') == err + strlen(err) - 1,
-           "truncated request: exit 3, one stderr line, no stdout");
+           "final line without '=' nor newline: exit 3, one stderr line, no stdout");
     tap_ok(run("noequals\n", ARGS("get")) == 3 && out[0] == '\0', "line without '=': exit 3");
 
     struct kc_cache *c = kc_cache_open(true);
     struct kc_ks_params p = {
         .service_url = "https://localhost:8443", .partner_id = "12345", .app_token_id = "0_abc"};
-    struct kc_answer e = {.ks = (char *)"djJ8cached",
+    struct kc_answer e = {.ks = (char *)KS_VECTOR_V2,
                           .username = (char *)"0_abc",
                           .protocol = (char *)"https",
                           .host = (char *)"localhost:8443",
@@ -205,7 +209,7 @@ int main(int argc, char **argv)
               kc_cache_put_request(c, &ks_id, &p, 300) == 0);
     char want[512];
     snprintf(want, sizeof want,
-             "protocol=https\nhost=localhost:8443\nusername=0_abc\npassword=djJ8cached\n"
+             "protocol=https\nhost=localhost:8443\nusername=0_abc\npassword=" KS_VECTOR_V2 "\n"
              "password_expiry_utc=%lld\n",
              e.expiry);
     tap_ok(run("protocol=https\nhost=localhost:8443\npath=x\n\n", ARGS("get")) == 0 &&
@@ -217,11 +221,18 @@ int main(int argc, char **argv)
            "--config FILE form");
     char opt[200];
     snprintf(opt, sizeof opt, "--config=%s", conf);
-    tap_ok(run("", ARGS(opt, "--profile=p2", "ks")) == 0 && strcmp(out, "djJ8cached\n") == 0,
+    tap_ok(run("", ARGS(opt, "--profile=p2", "ks")) == 0 && strcmp(out, KS_VECTOR_V2 "\n") == 0,
            "ks: bare KS, --config=/--profile= forms");
     tap_ok(run("protocol=https\nhost=other\n\n", ARGS(opt, "get")) != 0 || !strstr(out, "djJ8"),
            "other host: not served from the cache");
     test_formats_and_exec(opt);
+    /* protocol without host (CVE-2020-11008's request shape): never answered, not even from
+     * an alias an older version may have recorded for it. */
+    struct kc_request bare = {.protocol = (char *)"https"};
+    struct kc_request_ident bare_id = {.paths = &paths, .req = &bare};
+    TAP_CHECK(kc_cache_put_request(c, &bare_id, &p, 300) == 0);
+    tap_ok(run("protocol=https\n\n", ARGS("get")) == 0 && out[0] == '\0' && err[0] == '\0',
+           "protocol without host: nothing, exit 0, even with a cached alias");
     /* A cache entry whose KS holds a '\r': nothing on stdout (no partial answer), at most one
      * line on stderr, and never the stale errno of an earlier call. The entry is corrupt: a
      * miss, so the minter answers (here: the config's only profile does not serve this host). */

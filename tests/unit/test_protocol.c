@@ -77,7 +77,20 @@ static void test_errors(void)
 {
     struct kc_request r;
     const char *why = NULL;
-    tap_ok(parse("host=a\nhost=b", &r, &why) == -1 && why != NULL, "no newline at EOF: error");
+    /* A final line without a newline is a line, as git's strbuf_getline reads it; its '\r'
+     * stays (git strips one only before a '\n'). */
+    tap_ok(parse("host=a\nhost=b", &r, &why) == 0 && r.host && strcmp(r.host, "b") == 0,
+           "final line without a newline: read like git");
+    kc_request_clear(&r);
+    tap_ok(parse("protocol=https\nhost=b\r", &r, &why) == 0 && r.host && strcmp(r.host, "b\r") == 0,
+           "final line without a newline keeps its '\\r'");
+    kc_request_clear(&r);
+    tap_ok(parse("host=a\nnoequals", &r, &why) == -1 && why != NULL,
+           "final line without a newline and without '=': error");
+    tap_ok(read_via_pipe("host=a\nhost=b", 13, &r, NULL, NULL, &why) == 0 && r.host &&
+               strcmp(r.host, "b") == 0,
+           "final line without a newline, read from a pipe");
+    kc_request_clear(&r);
     tap_ok(parse("host=a\nnoequals\n", &r, &why) == -1, "line without '=': error");
     tap_ok(read_via_pipe("host=a\0b\n", 9, &r, NULL, NULL, &why) == -1, "NUL byte: error");
     tap_ok(parse("", &r, &why) == 0 && r.host == NULL, "empty input: empty request");

@@ -54,6 +54,13 @@ static void test_select(void)
     sel(c, NULL, "c", NULL, NULL, KC_SELECT_OK, "c", 0);
     sel(c, NULL, "nope", NULL, NULL, KC_SELECT_ERROR, "nope", KC_EXIT_NO_PROFILE);
     sel(c, "../x", NULL, NULL, NULL, KC_SELECT_ERROR, NULL, KC_EXIT_USAGE);
+    /* protocol but no host (CVE-2020-11008's request shape): nobody's KS, whatever names the
+     * profile; only a request naming neither falls back to default (design.md 3.4). */
+    sel(c, NULL, NULL, "https", NULL, KC_SELECT_NOT_SERVED, NULL, 0);
+    sel(c, NULL, NULL, "https", "", KC_SELECT_NOT_SERVED, NULL, 0);
+    sel(c, NULL, NULL, "", NULL, KC_SELECT_NOT_SERVED, NULL, 0);
+    sel(c, NULL, "c", "http", NULL, KC_SELECT_NOT_SERVED, NULL, 0);
+    sel(c, "c", NULL, "http", NULL, KC_SELECT_NOT_SERVED, NULL, 0);
     kc_config_free(c);
 
     c = load("[default]\nservice_url=https://a.example\n[a]\nservice_url=https://a.example\n");
