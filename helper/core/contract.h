@@ -17,7 +17,7 @@ enum kc_exit {
     KC_EXIT_CONFIG = 4,        /* configuration error */
     KC_EXIT_NO_PROFILE = 5,    /* the selected profile is not configured */
     KC_EXIT_NO_TOKEN = 6,      /* no App Token stored in the keyring for the profile */
-    KC_EXIT_KEYRING = 7,       /* keyring locked, or no Secret Service */
+    KC_EXIT_KEYRING = 7,       /* keyring locked, no Secret Service, token unreadable */
     KC_EXIT_REJECTED = 8,      /* the Kaltura server rejected the request */
     KC_EXIT_NETWORK = 9,       /* network, TLS, timeout, HTTP status */
     KC_EXIT_BAD_RESPONSE = 10, /* unusable answer from the server */

@@ -28,12 +28,12 @@ static gpointer timer_thread(gpointer data)
     return NULL;
 }
 
-struct kc_cancel_timer *kc_cancel_timer_start(GCancellable *cancellable, int seconds)
+struct kc_cancel_timer *kc_cancel_timer_start(GCancellable *cancellable, gint64 end)
 {
     struct kc_cancel_timer *t = g_new0(struct kc_cancel_timer, 1);
     g_mutex_init(&t->lock);
     g_cond_init(&t->cond);
-    t->end = g_get_monotonic_time() + (gint64)seconds * G_USEC_PER_SEC;
+    t->end = end;
     t->cancellable = g_object_ref(cancellable);
     t->thread = g_thread_new("kc-deadline", timer_thread, t);
     return t;

@@ -8,9 +8,9 @@
 
 struct kc_cancel_timer;
 
-/* Cancels cancellable once seconds have passed, unless kc_cancel_timer_stop comes first.
- * Never fails. */
-struct kc_cancel_timer *kc_cancel_timer_start(GCancellable *cancellable, int seconds);
+/* Cancels cancellable at end (g_get_monotonic_time() units), unless kc_cancel_timer_stop comes
+ * first. Never fails. */
+struct kc_cancel_timer *kc_cancel_timer_start(GCancellable *cancellable, gint64 end);
 /* Stops the clock and frees t; afterwards cancellable is no longer touched. Returns true when
  * the deadline had passed (cancellable was cancelled). */
 bool kc_cancel_timer_stop(struct kc_cancel_timer *t);

@@ -26,9 +26,7 @@ static void look(const struct kc_profile *p, struct status *st)
     if (!st->complete)
         return;
     GError *e = NULL;
-    char *token = NULL;
-    st->token = kc_keyring_lookup(p, &token, &e);
-    kc_keyring_free(token);
+    st->token = kc_keyring_probe(p, &e); /* never asks to unlock */
     g_clear_error(&e);
     if (!p->cache)
         return;
@@ -66,6 +64,9 @@ static void show(const struct kc_profile *p)
     case KC_KEYRING_LOCKED:
         printf("  token: unknown, the keyring is locked\n");
         break;
+    case KC_KEYRING_UNREADABLE:
+        printf("  token: stored, but its secret could not be read (try again)\n");
+        break;
     case KC_KEYRING_UNAVAILABLE:
         printf("  token: unknown, no keyring available\n");
         break;
@@ -95,6 +96,8 @@ static const char *token_word(const struct status *st)
         return "not_stored";
     case KC_KEYRING_LOCKED:
         return "locked";
+    case KC_KEYRING_UNREADABLE: /* stored, but its secret could not be read */
+        return "unreadable";
     case KC_KEYRING_UNAVAILABLE:
         break;
     }

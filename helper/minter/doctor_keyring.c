@@ -143,7 +143,8 @@ bool kc_doctor_keyring(struct kc_report *r, int timeout)
         return true;
     }
     g_autoptr(GCancellable) cancel = g_cancellable_new();
-    struct kc_cancel_timer *timer = kc_cancel_timer_start(cancel, timeout);
+    struct kc_cancel_timer *timer =
+        kc_cancel_timer_start(cancel, g_get_monotonic_time() + (gint64)timeout * G_USEC_PER_SEC);
     bool usable = false;
     g_autoptr(GDBusConnection) c = bus_check(r, cancel);
     if (c && owner_check(r, c, timeout, cancel))

@@ -23,11 +23,20 @@ Faults, armed over D-Bus with org.kaltura.test.FakeSecrets.SetFault(name, count)
                         (the IV is chosen so its padding check fails, as it does 255 times in
                         256), and a secret received fails kwalletd's own padding check
                         ("Can't find session ..."). The item is there; its secret is not
-                        readable.
+                        readable. And like kwalletd5, a CreateItem that fails so leaves an
+                        item without a secret behind, whose entry location (its key here)
+                        the next new item with that label is given again: removing the one
+                        removes the other's secret too.
+  session-key-mismatch-stored
+                        As session-key-mismatch, but kwalletd's padding check of a secret it
+                        receives passes (by chance, 1 time in 256): CreateItem succeeds and
+                        stores what it decrypted, garbage. Reading it back fails as above.
 
-org.kaltura.test.FakeSecrets also has SetLocked(b) (lock state of the collection; Unlock then
-returns a prompt that is never answered, like a dialog on a screen nobody watches) and
-Counters() (calls per method)."""
+org.kaltura.test.FakeSecrets also has SetLocked(b) (lock state of the collection),
+SetUnlockPrompt(s) (what the prompt that Unlock returns for a locked collection does:
+"never" answers, the default, like a dialog on a screen nobody watches; "unlock"s at once, like
+a KWallet wallet opened at login; or is "dismiss"ed, with an empty string as its result) and
+Counters() (calls per method, Prompt and Dismiss of prompts too)."""
 import argparse
 import base64
 import json
@@ -85,6 +94,7 @@ class Session(dbus.service.Object):
     def __init__(self, svc, path, key=None):
         super().__init__(svc.conn, path)
         self.svc, self.path, self.key, self.client_key = svc, path, key, key
+        self.padding_passes = False  # session-key-mismatch-stored
 
     @dbus.service.method(S_SESSION)
     def Close(self):
@@ -115,25 +125,31 @@ class Session(dbus.service.Object):
             return None
         plain = aes(self.key, bytes(params), bytes(value), False)
         if not pkcs7_ok(plain):
-            return None
+            # the check that passes by chance: what was decrypted, garbage, is taken
+            return plain if self.padding_passes else None
         return plain[:-plain[-1]]
 
 
 class Prompt(dbus.service.Object):
-    """A prompt that is never answered (a dialog nobody sees), unless answer is set."""
+    """A prompt that is never answered (a dialog nobody sees), unless answer is set: a
+    function called at Prompt() that returns (dismissed, result)."""
 
     def __init__(self, svc, path, answer=None):
         super().__init__(svc.conn, path)
-        self.answer = answer
+        self.svc, self.answer = svc, answer
 
     @dbus.service.method(S_PROMPT, in_signature="s")
     def Prompt(self, window_id):
+        self.svc.count("Prompt")
         if self.answer is not None:
-            dismissed, result = self.answer
+            dismissed, result = self.answer()
             GLib.idle_add(lambda: self.Completed(dismissed, result) and False)
 
     @dbus.service.method(S_PROMPT)
     def Dismiss(self):
+        # a dismissed prompt's result: an empty string, whatever the call expects (some
+        # providers do that; libsecret's own prompt code then never returns)
+        self.svc.count("Dismiss")
         GLib.idle_add(lambda: self.Completed(True, dbus.String("", variant_level=1)) and False)
 
     @dbus.service.signal(S_PROMPT, signature="bv")
@@ -142,10 +158,17 @@ class Prompt(dbus.service.Object):
 
 
 class Item(dbus.service.Object):
-    def __init__(self, svc, path, label, attributes, secret):
+    """An item object; its secret is the store's entry at its key (kwalletd's entry location),
+    shared with any other object at the same key."""
+
+    def __init__(self, svc, path, label, attributes, key):
         super().__init__(svc.conn, path)
-        self.svc, self.path = svc, path
-        self.label, self.attributes, self.secret = label, dict(attributes), secret
+        self.svc, self.path, self.key = svc, path, key
+        self.label, self.attributes = label, dict(attributes)
+
+    @property
+    def secret(self):
+        return self.svc.entries.get(self.key, b"")  # kwalletd reads a missing entry as empty
 
     def props(self):
         return {"Label": dbus.String(self.label), "Locked": dbus.Boolean(self.svc.locked),
@@ -202,20 +225,27 @@ class Collection(dbus.service.Object):
         if self.svc.locked:
             raise Error("org.freedesktop.Secret.Error.IsLocked", f"Collection {COLL} is locked")
         session, params, value, _ = secret
+        self.svc.session(session)
+        label = str(properties.get(S_ITEM + ".Label", ""))
+        attrs = {str(k): str(v) for k, v in properties.get(S_ITEM + ".Attributes", {}).items()}
+        item = None
+        if replace:
+            item = next((i for i in self.svc.items if i.attributes == attrs), None)
+            if item:
+                item.label = label
+        if item is None:
+            # kwalletd5 5.103 registers the item before it decrypts the secret: a secret it
+            # cannot decrypt leaves an item without an entry, at an entry location that the
+            # next new item is given again (kwalletfreedesktopcollection.cpp CreateItem)
+            item = self.svc.add(label, attrs, None)
         plain = self.svc.session(session).decode(params, value)
         if plain is None:  # kwalletd5's reply when it cannot decrypt (desecret() fails):
             # QDBusError::InvalidObjectPath
+            self.svc.save()
             raise Error("org.qtproject.QtDBus.Error.InvalidObjectPath",
                         f"Can't find session {session}")
-        label = str(properties.get(S_ITEM + ".Label", ""))
-        attrs = {str(k): str(v) for k, v in properties.get(S_ITEM + ".Attributes", {}).items()}
-        if replace:
-            for item in self.svc.items:
-                if item.attributes == attrs:
-                    item.label, item.secret = label, plain
-                    self.svc.save()
-                    return dbus.ObjectPath(item.path), dbus.ObjectPath("/")
-        item = self.svc.add(label, attrs, plain)
+        self.svc.entries[item.key] = plain
+        self.svc.save()
         return dbus.ObjectPath(item.path), dbus.ObjectPath("/")
 
     @dbus.service.method(S_COLLECTION, in_signature="a{ss}", out_signature="ao")
@@ -241,12 +271,14 @@ class Service(dbus.service.Object):
         super().__init__(conn, ROOT)
         self.conn, self.state = conn, state
         self.items, self.sessions, self.faults, self.counters = [], {}, {}, {}
-        self.locked, self.next_id = False, 0
+        self.entries = {}  # key -> secret: the wallet's entries
+        self.locked, self.next_id, self.unlock_prompt = False, 0, "never"
         self.collection = Collection(self)
         try:
             with open(state) as f:
                 for i in json.load(f):
-                    self.add(i["label"], i["attributes"], base64.b64decode(i["secret"]), False)
+                    secret = i["secret"] and base64.b64decode(i["secret"])
+                    self.add(i["label"], i["attributes"], secret, False, key=i["key"])
         except FileNotFoundError:
             self.save()
 
@@ -269,25 +301,44 @@ class Service(dbus.service.Object):
     def save(self):
         tmp = self.state + ".tmp"
         with open(tmp, "w") as f:
-            json.dump([{"label": i.label, "attributes": i.attributes,
-                        "secret": base64.b64encode(i.secret).decode()} for i in self.items], f)
+            json.dump([{"label": i.label, "attributes": i.attributes, "key": i.key,
+                        "secret": base64.b64encode(self.entries[i.key]).decode()
+                        if i.key in self.entries else None} for i in self.items], f)
         os.replace(tmp, self.state)
 
-    def add(self, label, attrs, secret, save=True):
-        item = Item(self, self.new_path(COLL), label, attrs, secret)
+    def unique_key(self, label):
+        """kwalletd's makeUniqueEntryLocation: the label, or label__N, whichever names no
+        entry yet (an item without an entry does not count)."""
+        key, n = label, 0
+        while key in self.entries:
+            key, n = f"{label}__{n}", n + 1
+        return key
+
+    def add(self, label, attrs, secret, save=True, key=None):
+        item = Item(self, self.new_path(COLL), label, attrs, key or self.unique_key(label))
         self.items.append(item)
+        if secret is not None:
+            self.entries[item.key] = secret
         if save:
             self.save()
         return item
 
     def delete(self, item):
-        self.items.remove(item)
-        item.remove_from_connection()
+        """Removes the entry at the item's key, and with it every object at that key (kwalletd:
+        Item.Delete removes the entry; its entryDeleted signal drops the object found there)."""
+        self.entries.pop(item.key, None)
+        for i in [i for i in self.items if i.key == item.key]:
+            self.items.remove(i)
+            i.remove_from_connection()
         self.save()
 
     def match(self, attributes):
-        return [i for i in self.items
-                if all(i.attributes.get(str(k)) == str(v) for k, v in attributes.items())]
+        """One object per key, as kwalletd's search returns."""
+        found = {}
+        for i in self.items:
+            if all(i.attributes.get(str(k)) == str(v) for k, v in attributes.items()):
+                found.setdefault(i.key, i)
+        return list(found.values())
 
     def session(self, path):
         s = self.sessions.get(str(path))
@@ -314,7 +365,8 @@ class Service(dbus.service.Object):
             raise Error("org.freedesktop.DBus.Error.InvalidArgs",
                         "Client public key size is invalid")
         peer = int.from_bytes(client_pub, "big")
-        mismatch = self.fault("session-key-mismatch")
+        stored = self.fault("session-key-mismatch-stored")
+        mismatch = stored or self.fault("session-key-mismatch")
         while True:
             private = int.from_bytes(os.urandom(PRIME_BYTES), "big") % (PRIME - 2) + 1
             shared = pow(peer, private, PRIME).to_bytes(PRIME_BYTES, "big")
@@ -323,6 +375,7 @@ class Service(dbus.service.Object):
         public = pow(2, private, PRIME)
         session = Session(self, path, hkdf16(shared.lstrip(b"\0") if mismatch else shared))
         session.client_key = hkdf16(shared)  # what libsecret derives (padded secret)
+        session.padding_passes = stored
         self.sessions[path] = session
         pub = public.to_bytes(PRIME_BYTES, "big")
         return dbus.ByteArray(pub, variant_level=1), dbus.ObjectPath(path)
@@ -340,7 +393,14 @@ class Service(dbus.service.Object):
         self.count("Unlock")
         if not self.locked:
             return dbus.Array(objects, signature="o"), dbus.ObjectPath("/")
-        prompt = Prompt(self, self.new_path(ROOT + "/prompt"))
+
+        def unlock():  # like a KWallet wallet opened at login: no dialog, unlocked at once
+            self.locked = False
+            return False, dbus.Array(objects, signature="o", variant_level=1)
+
+        answer = {"never": None, "unlock": unlock,
+                  "dismiss": lambda: (True, dbus.String("", variant_level=1))}
+        prompt = Prompt(self, self.new_path(ROOT + "/prompt"), answer[self.unlock_prompt])
         return dbus.Array([], signature="o"), dbus.ObjectPath(prompt._object_path)
 
     @dbus.service.method(S_SERVICE, in_signature="ao", out_signature="aoo")
@@ -378,13 +438,20 @@ class Service(dbus.service.Object):
     # --- test control ---
     @dbus.service.method(TEST, in_signature="si")
     def SetFault(self, name, count):
-        if name not in ("open-session-bad-key", "session-key-mismatch"):
+        if name not in ("open-session-bad-key", "session-key-mismatch",
+                        "session-key-mismatch-stored"):
             raise Error("org.freedesktop.DBus.Error.InvalidArgs", f"no fault {name}")
         self.faults[name] = count
 
     @dbus.service.method(TEST, in_signature="b")
     def SetLocked(self, locked):
         self.locked = bool(locked)
+
+    @dbus.service.method(TEST, in_signature="s")
+    def SetUnlockPrompt(self, mode):
+        if mode not in ("never", "unlock", "dismiss"):
+            raise Error("org.freedesktop.DBus.Error.InvalidArgs", f"no unlock prompt {mode}")
+        self.unlock_prompt = mode
 
     @dbus.service.method(TEST, out_signature="a{si}")
     def Counters(self):

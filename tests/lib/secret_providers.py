@@ -240,8 +240,19 @@ class Provider:
         """What the provider needs between owning the name and an unlocked collection."""
 
     def wait_locked(self, want, timeout=60):
-        wait_for(f"{self.name}'s default collection Locked={want}",
-                 lambda: collection_locked() == want, timeout=timeout)
+        def reads(want):
+            # while a provider starts, the alias may name a collection object not (yet, or
+            # any more: KeePassXC exports it anew as the database opens) on the bus
+            try:
+                return collection_locked() == want
+            except dbus.DBusException as e:
+                if e.get_dbus_name() in ("org.freedesktop.DBus.Error.UnknownObject",
+                                         "org.freedesktop.DBus.Error.UnknownMethod"):
+                    return False
+                raise
+
+        wait_for(f"{self.name}'s default collection Locked={want}", lambda: reads(want),
+                 timeout=timeout)
 
     def locked(self):
         return collection_locked()
@@ -262,6 +273,9 @@ class Provider:
 
     def unlock_in_place(self):
         raise NotImplementedError
+
+    def flush(self):
+        """Makes the provider write what it holds to its store, if it may not have yet."""
 
     def entries(self):
         """[{label, attributes, secret (bytes), where}] from the provider's own view."""
@@ -438,6 +452,29 @@ class KeePassXC(Provider):
         p.stdin.close()
         return p
 
+    flushes = 0
+
+    def flush(self):
+        """KeePassXC 2.7.4 saves the .kdbx after every change, but skips a save asked for
+        while another one runs ("Database save is already in progress", Database::saveAs)
+        and does not try again; the save that ran then marks the database clean, so neither
+        locking nor quitting writes the missed change. A new change does: the collection's
+        Label (the database's name, the exposed group being the root) gets a new value, and
+        its save writes everything. Returns once the file was written (a save skipped again
+        leaves it as it was: the caller checks and flushes once more)."""
+        before = os.stat(self.db).st_mtime_ns
+        KeePassXC.flushes += 1
+        try:
+            call(SECRETS, default_collection(), PROPS, "Set", COLLECTION, "Label",
+                 dbus.String(f"kc-test-{KeePassXC.flushes}", variant_level=1))
+        except dbus.DBusException:
+            return  # locked: nothing to write (the caller checks and comes back)
+        try:
+            wait_for("KeePassXC to write its .kdbx",
+                     lambda: os.stat(self.db).st_mtime_ns != before, timeout=10)
+        except TimeoutError:
+            pass
+
     def unlock_in_place(self):
         # KeePassXC's own D-Bus interface (what `keepassxc --pw-stdin FILE` of a second
         # instance would send); unlocks the open but locked database without a dialog.
@@ -578,6 +615,20 @@ class KWallet(Provider):
         # a client calls Unlock: that prompt then completes at once, without a dialog.
         ss_unlock(default_collection())
 
+    def restart_as_at_login(self):
+        """Restarts kwalletd5 with the wallet opened as at login, and nothing more: its
+        collection then reads Locked=true until a client calls Unlock. The wallet is locked
+        (closed) first: kwalletd5 writes a changed wallet to its file when it closes it, not
+        when it is stopped."""
+        self.lock()
+        self.stop()
+        self.proc = self.spawn()
+        self.pid = self.proc.pid
+        self.save()
+        self.assert_owner()
+        wait_for(f"{self.name}'s default collection", default_collection, timeout=60)
+        wait_for("the wallet to be open", self._open, timeout=60)
+
     def unlock(self):
         """Restarts kwalletd5 and opens the wallet as at login (pam-login). kwalletd's own
         pamOpen(wallet, hash) D-Bus call would do it in place, but not after a client's Unlock
@@ -640,6 +691,13 @@ class Fake(Provider):
         """Arms one of the fake's fault modes (fake_secret_service.py) for `count` calls."""
         call(SECRETS, SERVICE_PATH, "org.kaltura.test.FakeSecrets", "SetFault", name, count)
 
+    def set_locked(self, locked, unlock_prompt="never"):
+        """Locks or unlocks the fake's collection; unlock_prompt: what the prompt of an
+        Unlock does then (fake_secret_service.py SetUnlockPrompt)."""
+        call(SECRETS, SERVICE_PATH, "org.kaltura.test.FakeSecrets", "SetUnlockPrompt",
+             unlock_prompt)
+        call(SECRETS, SERVICE_PATH, "org.kaltura.test.FakeSecrets", "SetLocked", locked)
+
     def counters(self):
         return {str(k): int(v) for k, v in
                 call(SECRETS, SERVICE_PATH, "org.kaltura.test.FakeSecrets", "Counters").items()}
@@ -647,8 +705,14 @@ class Fake(Provider):
     def entries(self):
         with open(os.path.join(self.dir, "fake-items.json")) as f:
             items = json.load(f)
+        # the wallet's view: its entries, one per key (an item without an entry is not one)
+        by_key = {}
+        for i in items:
+            if i["secret"] is not None:
+                by_key.setdefault(i["key"], i)
         return [{"label": i["label"], "attributes": i["attributes"],
-                 "secret": base64.b64decode(i["secret"]), "where": "fake"} for i in items]
+                 "secret": base64.b64decode(i["secret"]), "where": "fake"}
+                for i in by_key.values()]
 
 
 def _cmdline(pid):

@@ -3,12 +3,7 @@ issue 11 items 5 and 6 where they apply to it too (tests/helper/test_keyring.py 
 import provider_cases
 import taptest
 
-KNOWN_FAILING = {
-    "test_f_logout_on_locked": "issue 11 item 5: logout on a locked collection says "
-                               "'No App Token was stored' and exits 0",
-    "test_g_login_on_locked": "issue 11 item 5: login on a locked collection blames a missing "
-                              "Secret Service",
-}
+KNOWN_FAILING = {}
 
 
 @provider_cases.known_failing(KNOWN_FAILING)

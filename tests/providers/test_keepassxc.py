@@ -6,16 +6,7 @@ import secret_providers
 import taptest
 from kchelper import create_token
 
-KNOWN_FAILING = {
-    "test_b_second_login_replaces_the_item": "issue 11 item 7: replacing an existing item "
-                                             "opens an access dialog (keepassxc issue 9255)",
-    "test_f_logout_on_locked": "issue 11 item 5: logout on a locked collection says 'No App "
-                               "Token was stored' and exits 0",
-    "test_g_login_on_locked": "issue 11 items 5 and 7: login's store on a locked collection "
-                              "waits, unbounded, for an unlock dialog",
-    "test_h_unlock_before_search_locked": "issue 11 item 6: with UnlockBeforeSearch=true, "
-                                          "status and get wait for the unlock dialog",
-}
+KNOWN_FAILING = {}
 
 
 @provider_cases.known_failing(KNOWN_FAILING)
@@ -38,6 +29,26 @@ class KeePassXC(provider_cases.ProviderCases):
         finally:
             self.provider.restart({"FdoSecrets/UnlockBeforeSearch": "false"})
         self.assertKs(self.get(), tid)
+
+    def test_i_logout_with_delete_confirmation(self):
+        # ConfirmDeleteItem=true: removing an item opens KeePassXC's confirmation dialog, which
+        # nobody answers here. Outside a graphical session logout says at once that it needs
+        # someone at the desktop; in one it waits until `timeout`. The item stays either way.
+        tid, tok = create_token()
+        self.login(tid, tok)
+        self.assert_stored(tid, tok)
+        self.set_timeout(tid)
+        self.provider.restart({"FdoSecrets/ConfirmDeleteItem": "true"})
+        try:
+            p = self.sb.run("logout", timeout=provider_cases.HELPER_LIMIT)
+            self.assertFails(p, 7, "needs someone at the desktop", "was not removed")
+            p = self.sb.run("logout", env={"DISPLAY": ":kc-test-no-display"},
+                            timeout=provider_cases.HELPER_LIMIT)
+            self.assertFails(p, 7, "confirmation dialog was not answered within %d s"
+                             % provider_cases.KEYRING_TIMEOUT, "was not removed")
+        finally:
+            self.provider.restart({"FdoSecrets/ConfirmDeleteItem": "false"})
+        self.assert_stored(tid, tok)
 
 
 if __name__ == "__main__":

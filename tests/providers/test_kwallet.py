@@ -1,22 +1,30 @@
 """KWallet 5.103 (kwalletd5 with apiEnabled, tests/lib/with-kwallet.sh): the provider cases,
 checked with kwallet-query through kwalletd's own KWallet API."""
 import provider_cases
+import secret_providers
 import taptest
+from kchelper import create_token
 
-KNOWN_FAILING = {
-    "test_d_get_on_locked_then_unlocked": "issue 11 item 6: get on a locked wallet blames a "
-                                          "hung Secret Service",
-    "test_e_status_on_locked": "issue 11 item 6: status says 'no keyring available'",
-    "test_f_logout_on_locked": "issue 11 item 5: logout on a locked collection says 'No App "
-                               "Token was stored' and exits 0",
-    "test_g_login_on_locked": "issue 11 items 5 and 7: login's store on a locked collection "
-                              "waits, unbounded, for an unlock dialog",
-}
+KNOWN_FAILING = {}
 
 
 @provider_cases.known_failing(KNOWN_FAILING)
 class KWallet(provider_cases.ProviderCases):
-    pass
+    def test_h_wallet_opened_at_login(self):
+        # pam_kwallet5 opens the wallet at login, yet its collection reads Locked until some
+        # client calls Unlock, which then completes at once without a dialog: get unlocks it,
+        # also outside a graphical session (as here); status reports it locked, untouched
+        tid, tok = create_token()
+        self.login(tid, tok)
+        self.assert_stored(tid, tok)
+        self.sb.run("erase", input=b"\n")
+        self.provider.restart_as_at_login()
+        self.assertTrue(secret_providers.collection_locked())
+        p = self.sb.run("status", timeout=provider_cases.HELPER_LIMIT)
+        self.assertIn(b"token: unknown, the keyring is locked", p.stdout, p.stdout)
+        self.assertTrue(secret_providers.collection_locked())
+        self.assertKs(self.get(), tid)
+        self.assertFalse(secret_providers.collection_locked())
 
 
 if __name__ == "__main__":

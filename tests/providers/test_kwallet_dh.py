@@ -11,17 +11,7 @@ import provider_cases
 import taptest
 from kchelper import create_token
 
-KNOWN_FAILING = {
-    "test_a_refused_session_is_retried": "issue 11 item 8: no retry of a failed session "
-                                         "negotiation",
-    "test_b_unreadable_secret_is_retried": "issue 11 item 8: an unreadable secret reads as "
-                                           "'no App Token stored' (exit 6)",
-    "test_c_unreadable_secret_is_not_a_missing_token": "issue 11 item 8: an unreadable secret "
-                                                       "reads as 'no App Token stored' (exit 6)",
-    "test_d_status_tells_unreadable_from_missing": "issue 11 item 8: status says 'not stored'",
-    "test_e_store_over_a_mismatched_session_is_retried": "issue 11 item 8: no retry of a "
-                                                         "session that failed",
-}
+KNOWN_FAILING = {}
 
 
 @provider_cases.known_failing(KNOWN_FAILING)
@@ -74,6 +64,60 @@ class KWalletDH(provider_cases.ProviderCases):
         self.provider.fault("session-key-mismatch", 1)
         self.login(tid, tok)
         self.assert_stored(tid, tok)
+
+    def test_g_relogin_over_a_mismatched_session_is_retried(self):
+        # a stored token, then a re-login whose first session fails: the empty item that
+        # kwalletd leaves behind must not take the new token with it when it goes
+        tid, _ = self.stored()
+        self.provider.fault("session-key-mismatch", 1)
+        other = "0123456789abcdef0123456789abcdef"
+        self.login(tid, other, extra=["--no-verify"])
+        self.assert_stored(tid, other)
+        self.provider.fault("session-key-mismatch", 0)
+        p = self.sb.run("status", timeout=provider_cases.HELPER_LIMIT)
+        self.assertIn(b"token: stored in the keyring", p.stdout, p.stdout)
+
+    def test_h_failed_relogin_keeps_the_old_token(self):
+        # every session fails: login says so (exit 7), and the token stored before is intact
+        tid, tok = self.stored()
+        self.provider.fault("session-key-mismatch", -1)
+        p = self.login(tid, "0123456789abcdef0123456789abcdef", extra=["--no-verify"],
+                       check=False)
+        self.assertFails(p, 7, "session")
+        self.provider.fault("session-key-mismatch", 0)
+        self.assert_stored(tid, tok)
+        self.assertKs(self.get(), tid)
+
+    def test_i_store_taken_wrongly_is_retried(self):
+        # over a mismatched session kwalletd's padding check can pass by chance: it stores
+        # garbage and CreateItem succeeds. The read-back cannot decrypt it: that new item is
+        # taken out again, and a new session stores the token
+        tid, tok = create_token()
+        self.provider.fault("session-key-mismatch-stored", 1)
+        before = self.sessions()
+        self.login(tid, tok)
+        self.assertEqual(self.sessions() - before, 2, "one bad session, one retry")
+        self.assert_stored(tid, tok)
+
+    def test_j_relogin_taken_wrongly_keeps_then_replaces_the_old_token(self):
+        # the same on a re-login: the old token is not removed for garbage; the retry
+        # replaces it with the new one
+        tid, _ = self.stored()
+        self.provider.fault("session-key-mismatch-stored", 1)
+        other = "0123456789abcdef0123456789abcdef"
+        self.login(tid, other, extra=["--no-verify"])
+        self.assert_stored(tid, other)
+
+    def test_k_relogin_taken_wrongly_every_time_keeps_the_old_token(self):
+        # every session stores garbage: login fails (exit 7), the token stored before stays
+        tid, tok = self.stored()
+        self.provider.fault("session-key-mismatch-stored", -1)
+        p = self.login(tid, "0123456789abcdef0123456789abcdef", extra=["--no-verify"],
+                       check=False)
+        self.provider.fault("session-key-mismatch-stored", 0)
+        self.assert_stored(tid, tok)
+        self.assertFails(p, 7, "not stored", "session")
+        self.assertKs(self.get(), tid)
 
     def test_f_refused_every_time_is_a_keyring_error(self):
         # the retry is once: a provider that refuses every session is reported, exit 7,
