@@ -158,6 +158,12 @@ def main():
     have_node = node and os.path.isdir(os.path.join(HERE, "node_modules", "kaltura-client"))
     warm = Case("`kaltura-credential get`, warm (cache hit)", get, req, runs=10)
     true = Case("`/bin/true` (same harness)", ["/bin/true"], runs=10)
+    warm_ks = Case("`kaltura-credential ks`, warm (cache hit)", [HELPER, "ks"], runs=10)
+    warm_exec = Case("`kaltura-credential exec -- /bin/true`, warm (cache hit)",
+                     [HELPER, "exec", "--", "/bin/true"], runs=10)
+    floor_exec = Case("`floor_exec /bin/true`: a libc-only program that only execs it",
+                      [os.path.join(os.environ["KC_BENCH_FLOORS"], "floor_exec"), "/bin/true"],
+                      runs=10)
     cases = [
         Case("`kaltura-credential get`, cold (empty cache)", get, req, before=cold, runs=15),
         Case("`kaltura-credential get`, refresh (widget KS kept)", get, req, before=refresh,
@@ -173,15 +179,19 @@ def main():
     ]
     cases = [c for c in cases if have_node or "Node" not in c.name]
     timed(get, req, dict(os.environ), 5, 1)  # fill the cache and the page cache
-    # Warm get and /bin/true alternate in small chunks, so machine noise hits both alike.
-    mw = mt = None
+    timed([HELPER, "ks"], "", dict(os.environ), 5, 1)  # and the alias of ks (and exec)
+    # The warm cases and /bin/true alternate in small chunks, so machine noise hits all alike.
+    warm_cases = [warm, true, warm_ks, warm_exec, floor_exec]
+    merged = [None] * len(warm_cases)
     for _ in range(20):
-        w, t = measure(emu, warm), measure(emu, true)
-        mw = w if mw is None else merge(mw, w)
-        mt = t if mt is None else merge(mt, t)
+        for i, c in enumerate(warm_cases):
+            m = measure(emu, c)
+            merged[i] = m if merged[i] is None else merge(merged[i], m)
+    mw, mt, mks, mexec, mfloor = merged
     rows = [summary(measure(emu, c)) for c in cases]
-    rows[2:2] = [summary(mw)]
-    rows.insert(4, summary(mt))
+    rows[2:2] = [summary(mw), summary(mks), summary(mexec)]
+    rows.insert(6, summary(mt))
+    rows.insert(7, summary(mfloor))
     print(f"Machine: {machine()}  ")
     print(f"Emulator: HTTPS on loopback, {LATENCY_MS} ms added before every API answer.\n")
     print("| case | runs | median ms | p95 ms | API requests / KS | TCP connections / KS "
@@ -190,13 +200,29 @@ def main():
     for r in rows:
         print(f"| {r['name']} | {r['runs']} | {r['median']:.2f} | {r['p95']:.2f} | "
               f"{r['reqs']:.2f} | {r['conns']:.2f} | {r['rss']:.1f} |")
-    warm = next(r for r in rows if "warm" in r["name"])
-    true = next(r for r in rows if "/bin/true" in r["name"])
+    warm = next(r for r in rows if "get`, warm" in r["name"])
+    true = next(r for r in rows if r["name"].startswith("`/bin/true`"))
+    ks_row = next(r for r in rows if "`kaltura-credential ks`" in r["name"])
+    exec_row = next(r for r in rows if "exec --" in r["name"])
+    floor_row = next(r for r in rows if r["name"].startswith("`floor_exec"))
     conc = next(r for r in rows if "concurrent" in r["name"])
     ours = [r for r in rows if "kaltura-credential" in r["name"]]
     print(f"\n64 concurrent cold gets: {conc['starts_per_batch']:.0f} appToken.startSession "
           f"per batch of 64, {conc['distinct_ks']} distinct KS over {conc['runs'] // 64} batches.  ")
     print(f"Warm get / `/bin/true`: {warm['median'] / true['median']:.2f}x.  ")
+    print(f"Warm `exec -- /bin/true` / warm `ks`: {exec_row['median'] / ks_row['median']:.2f}x "
+          f"(target: within 1.5x).  ")
+    print(f"Warm `exec -- /bin/true` minus warm `ks`: "
+          f"{exec_row['median'] - ks_row['median']:.2f} ms; `floor_exec /bin/true` minus "
+          f"`/bin/true`: {floor_row['median'] - true['median']:.2f} ms (what becoming "
+          f"/bin/true costs any program).  ")
+    # Like with like: both rows are whole cache hits in the same harness; exec's also starts
+    # CMD, which a script that used `ks` pays as a process of its own.
+    own = (exec_row['median'] - ks_row['median']) - (floor_row['median'] - true['median'])
+    print(f"Warm `exec -- /bin/true` / (warm `ks` + `/bin/true`): "
+          f"{exec_row['median'] / (ks_row['median'] + true['median']):.2f}x (what "
+          f"`KS=$(kaltura-credential ks) && /bin/true` costs); exec's own part beyond `ks` and "
+          f"becoming /bin/true: {own:.2f} ms.  ")
     print(f"Helper peak RSS: {max(r['rss'] for r in ours):.1f} MB.")
     print_floors(emu, url)
 

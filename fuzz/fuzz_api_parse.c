@@ -3,14 +3,15 @@
  * bodies. The first input byte picks the expected answer kind; the rest is the body. Invariants:
  * success gives a well-formed KS of the profile's partner (contract.h kc_ks_well_formed: at most
  * KC_ANSWER_MAX_KS bytes of the base64 alphabet), an expiry after `now` for a session, a user id
- * of printable ASCII; a body opening more than KC_JSON_MAX_OPENERS levels never succeeds
- * (json_depth.h); failure gives exactly KC_EXIT_REJECTED (with a NUL-terminated printable code) or
- * KC_EXIT_BAD_RESPONSE, a one-line message that never contains a redacted secret, and nothing
- * in out. */
+ * and privileges of printable ASCII; a body opening more than KC_JSON_MAX_OPENERS
+ * levels never succeeds (json_depth.h); failure gives exactly KC_EXIT_REJECTED (with a
+ * NUL-terminated printable code) or KC_EXIT_BAD_RESPONSE, a one-line message that never
+ * contains a redacted secret, and nothing in out. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "answer.h"
 #include "contract.h"
 #include "json_depth.h"
 #include "kaltura_api.h"
@@ -68,9 +69,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (!kc_printable_ascii(s.user_id, strlen(s.user_id)))
                     abort();
             }
+            if (s.privileges) {
+                one_line(s.privileges, KC_ANSWER_MAX_PRIVILEGES);
+                if (!kc_printable_ascii(s.privileges, strlen(s.privileges)))
+                    abort();
+            }
         }
     } else {
-        if (error == NULL || error->domain != KC_ERROR || s.ks || s.user_id)
+        if (error == NULL || error->domain != KC_ERROR || s.ks || s.user_id || s.privileges)
             abort();
         if (error->code != KC_EXIT_REJECTED && error->code != KC_EXIT_BAD_RESPONSE)
             abort();

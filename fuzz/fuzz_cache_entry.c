@@ -54,7 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc != KC_ENTRY_OK && rc != KC_ENTRY_OTHER && rc != KC_ENTRY_CORRUPT)
         abort();
     if (rc != KC_ENTRY_OK) {
-        if (e.ks || e.username || e.protocol || e.host || e.partner_id) /* nothing partial */
+        if (e.ks || e.username || e.protocol || e.host || e.service_url || e.partner_id ||
+            e.user_id || e.privileges) /* nothing partial */
             abort();
     } else {
         /* desc can only match whole, so it holds no newline (nor NUL: the first one ends it) */
@@ -64,7 +65,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         no_newline(e.username);
         no_newline(e.protocol);
         no_newline(e.host);
-        if (e.ks[0] == '\0' || e.expiry < 0 || strstr(buf, "format=kc1\n") != buf)
+        no_newline(e.service_url);
+        no_newline(e.partner_id);
+        if (e.user_id != NULL)
+            no_newline(e.user_id);
+        if (e.privileges != NULL)
+            no_newline(e.privileges);
+        if (e.ks[0] == '\0' || e.expiry < 0 || strstr(buf, "format=kc2\n") != buf)
             abort();
         char marker[64];
         snprintf(marker, sizeof marker, ";partner_id=+%s", e.partner_id ? e.partner_id : "?");
@@ -74,19 +81,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             !kc_printable_ascii(e.host, strlen(e.host)))
             abort();
         /* round trip through the writer's format */
+        const char *user = e.user_id != NULL ? e.user_id : "";
+        const char *priv = e.privileges != NULL ? e.privileges : "";
         size_t n = strlen(desc) + strlen(e.ks) + strlen(e.username) + strlen(e.protocol) +
-                   strlen(e.host) + 128;
+                   strlen(e.host) + strlen(e.service_url) + strlen(e.partner_id) + strlen(user) +
+                   strlen(priv) + 256;
         char *again = malloc(n);
         if (again == NULL)
             abort();
         snprintf(again, n,
-                 "format=kc1\ndesc=%s\nexpiry=%lld\nprotocol=%s\nhost=%s\nusername=%s\nks=%s\n",
-                 desc, e.expiry, e.protocol, e.host, e.username, e.ks);
+                 "format=kc2\ndesc=%s\nexpiry=%lld\nprotocol=%s\nhost=%s\nusername=%s\n"
+                 "service_url=%s\nuser_id=%s\nprivileges=%s%s\nks=%s\n",
+                 desc, e.expiry, e.protocol, e.host, e.username, e.service_url, user,
+                 e.privileges != NULL ? "+" : "-", priv, e.ks);
         struct kc_answer f;
         if (kc_cache_parse_ks_entry(again, desc, desc_len, &f) != KC_ENTRY_OK ||
             strcmp(f.ks, e.ks) != 0 || strcmp(f.username, e.username) != 0 ||
             strcmp(f.protocol, e.protocol) != 0 || strcmp(f.host, e.host) != 0 ||
-            f.expiry != e.expiry)
+            f.expiry != e.expiry || strcmp(f.service_url, e.service_url) != 0 ||
+            strcmp(f.partner_id, e.partner_id) != 0 ||
+            strcmp(f.user_id != NULL ? f.user_id : "", user) != 0 ||
+            (f.privileges == NULL) != (e.privileges == NULL) ||
+            strcmp(f.privileges != NULL ? f.privileges : "", priv) != 0)
             abort();
         /* another description never matches */
         struct kc_answer g;

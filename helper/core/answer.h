@@ -1,31 +1,49 @@
-/* The answer of `get` and `ks` (README "Commands"): one writer for both programs, so the frontend
- * (a cache hit) and the minter (a fresh KS) can never print it differently. libc only. */
+/* The answer of `get`, `ks` and `exec` (README "Commands"): one writer for both programs, so
+ * the frontend (a cache hit) and the minter (a fresh KS) can never print it differently.
+ * libc only. */
 #ifndef KC_ANSWER_H
 #define KC_ANSWER_H
 
 #include <stdbool.h>
 #include <stdio.h>
 
-/* A KS and what `get` prints with it; what the cache keeps. All strings malloc'd; free with
+/* The variables `exec` sets and `ks --format=env|export` prints. */
+#define KC_VAR_KS      "KALTURA_KS"
+#define KC_VAR_EXPIRY  "KALTURA_KS_EXPIRY"
+#define KC_VAR_PARTNER "KALTURA_PARTNER_ID"
+#define KC_VAR_URL     "KALTURA_SERVICE_URL"
+
+/* Bounds of the values only `ks --format` and `exec` print (the `get` answer's: contract.h). */
+#define KC_ANSWER_MAX_SERVICE_URL 2048
+#define KC_ANSWER_MAX_PARTNER_ID  10 /* digits: 1..2^31-1 */
+#define KC_ANSWER_MAX_PRIVILEGES  (16 * 1024)
+
+/* A KS and what is printed with it; what the cache keeps. All strings malloc'd; free with
  * kc_answer_clear (which wipes the KS). */
 struct kc_answer {
     char *ks;
-    char *username;
-    char *protocol;   /* from service_url, e.g. "https" */
-    char *host;       /* from service_url, e.g. "www.kaltura.com" or "localhost:8443" */
-    long long expiry; /* absolute unix time */
-    char *partner_id; /* the profile's: the KS must be this partner's (not printed) */
+    char *username;    /* get: the KS's user id, else the App Token id */
+    char *protocol;    /* from service_url, e.g. "https" */
+    char *host;        /* from service_url, e.g. "www.kaltura.com" or "localhost:8443" */
+    long long expiry;  /* absolute unix time, on the local clock */
+    char *service_url; /* the profile's, normalised */
+    char *partner_id;  /* the profile's, decimal: the KS must be this partner's */
+    char *user_id;     /* the KS's user id; NULL or "": none */
+    char *privileges;  /* as the server built them (KalturaSessionInfo); NULL: not sent */
 };
 void kc_answer_clear(struct kc_answer *a);
 
 enum kc_answer_format {
     KC_ANSWER_CREDENTIAL, /* get: the five key=value lines of the credential protocol */
     KC_ANSWER_BARE,       /* ks: the KS and a newline */
+    KC_ANSWER_ENV,        /* ks --format=env: NAME=VALUE lines (quoted only where a shell must) */
+    KC_ANSWER_EXPORT,     /* ks --format=export: export NAME='VALUE' lines, for eval */
+    KC_ANSWER_JSON,       /* ks --format=json: one object, one line */
 };
 
-/* true when every value of a may be printed: printable ASCII within the bounds of contract.h,
- * the KS a well-formed KS of partner_id (kc_ks_well_formed), expiry > 0. The cache keeps and
- * serves nothing else. */
+/* true when every value of a may be printed: one line of printable ASCII within the bounds
+ * above and of contract.h, the KS a well-formed KS of partner_id (kc_ks_well_formed), a
+ * decimal partner id, expiry > 0. The cache keeps and serves nothing else. */
 bool kc_answer_ok(const struct kc_answer *a);
 
 /* Writes a to out and flushes it. Every value is checked before anything is written, so on

@@ -20,7 +20,10 @@
 #include "secure_mem.h"
 #include "small_file.h"
 
-#define FORMAT_LINE     "format=kc1\n"
+/* kc2: ks- entries also hold service_url, user_id and privileges (for ks --format and exec;
+ * the partner id is the description's). A kc1 entry of an older version is not ours: a miss,
+ * removed, minted anew. */
+#define FORMAT_LINE     "format=kc2\n"
 #define WIDGET_MIN_LEFT 60
 #define LOCK_IDLE       60          /* seconds a lock file is kept at least (prune) */
 #define CONFIG_MAX      (16 * 1024) /* a bigger config file: no request alias (always a miss) */
@@ -42,6 +45,27 @@ struct kc_cache *kc_cache_open_ex(bool create, bool quiet)
 struct kc_cache *kc_cache_open(bool create)
 {
     return kc_cache_open_ex(create, false);
+}
+
+int kc_cache_check(char **path, const char **problem)
+{
+    struct kc_store st;
+    *path = kc_cache_dir_path();
+    *problem = NULL;
+    if (*path == NULL)
+        return -1;
+    if (kc_store_open(&st, true, true) != 0) {
+        *problem = st.problem ? st.problem : "cannot be created";
+        return -2;
+    }
+    char name[48];
+    snprintf(name, sizeof name, "doctor-probe-%ld", (long)getpid());
+    int rc =
+        kc_store_write(&st, name, "probe\n", 6) == 0 && kc_store_remove(&st, name) == 0 ? 0 : -2;
+    if (rc != 0)
+        *problem = "is not writable";
+    kc_store_close(&st);
+    return rc;
 }
 
 void kc_cache_close(struct kc_cache *c)
@@ -185,6 +209,16 @@ static char *field_dup(const char *buf, const char *key)
     return v != NULL ? kc_xstrndup(v, n) : NULL;
 }
 
+/* A value written by opt_field_add: "-" is NULL, "+<value>" the value; anything else: "". */
+static char *opt_field_dup(const char *buf, const char *key)
+{
+    size_t n;
+    const char *v = field(buf, key, &n);
+    if (v == NULL || n == 0 || (v[0] != '+' && v[0] != '-'))
+        return kc_xstrdup(""); /* not NULL: a corrupt line must not read as "not sent" */
+    return v[0] == '-' ? NULL : kc_xstrndup(v + 1, n - 1);
+}
+
 static bool field_eq(const char *buf, const char *key, const struct kc_buf *want)
 {
     size_t n;
@@ -277,8 +311,12 @@ enum kc_entry_rc kc_cache_parse_ks_entry(const char *buf, const char *desc, size
     out->protocol = field_dup(buf, "protocol");
     out->host = field_dup(buf, "host");
     out->expiry = expiry;
+    out->service_url = field_dup(buf, "service_url");
     out->partner_id = desc_partner(desc, desc_len);
-    /* Only what the writer may print: a '\r', an over-long value, or a KS that is not a
+    out->user_id = field_dup(buf, "user_id");           /* an empty line: none */
+    out->privileges = opt_field_dup(buf, "privileges"); /* "-": not sent, "+...": the value */
+    /* Only what the writer may print: a '
+', an over-long value, or a KS that is not a
      * well-formed KS of the entry's partner (one cached before that check) is a corrupt
      * entry: a miss. */
     if (!kc_answer_ok(out)) {
@@ -342,8 +380,12 @@ int kc_cache_put_ks(struct kc_cache *c, const struct kc_ks_params *p, const stru
     entry_name(name, "ks", &d);
     kc_buf_add(&b, FORMAT_LINE "desc=");
     kc_buf_addn(&b, d.p, d.len);
-    kc_buf_printf(&b, "\nexpiry=%lld\nprotocol=%s\nhost=%s\nusername=%s\nks=%s\n", e->expiry,
-                  e->protocol, e->host, e->username, e->ks);
+    kc_buf_printf(&b,
+                  "\nexpiry=%lld\nprotocol=%s\nhost=%s\nusername=%s\nservice_url=%s\n"
+                  "user_id=%s\nprivileges=%s%s\nks=%s\n",
+                  e->expiry, e->protocol, e->host, e->username, e->service_url,
+                  e->user_id != NULL ? e->user_id : "", e->privileges != NULL ? "+" : "-",
+                  e->privileges != NULL ? e->privileges : "", e->ks);
     kc_buf_free(&d);
     int rc = put_entry(c, name, &b);
     /* A mint is rare and already slow: the right moment to drop what expired meanwhile. */

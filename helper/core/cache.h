@@ -22,6 +22,11 @@ struct kc_cache *kc_cache_open(bool create);
 struct kc_cache *kc_cache_open_ex(bool create, bool quiet);
 void kc_cache_close(struct kc_cache *c);
 
+/* doctor: is the cache usable? 0: yes (the directory is created if missing, and an entry was
+ * written and removed again); -1: no XDG_RUNTIME_DIR (no cache, by design); -2: refused or
+ * not writable, *problem says why (static text). *path: the directory (free it; NULL with -1). */
+int kc_cache_check(char **path, const char **problem);
+
 /* Everything that shapes a KS. NULL members mean "unset". */
 struct kc_ks_params {
     const char *service_url; /* normalised, no trailing slash */

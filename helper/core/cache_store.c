@@ -18,9 +18,10 @@
 
 #define CACHE_NAME "kaltura-credential"
 
-static void warn_once(const struct kc_store *s, const char *what, const char *path)
+static void warn_once(struct kc_store *s, const char *what, const char *path)
 {
     static bool warned;
+    s->problem = what;
     if (s->quiet || warned)
         return;
     warned = true;
@@ -47,6 +48,7 @@ int kc_store_open(struct kc_store *s, bool create, bool quiet)
 {
     s->dirfd = -1;
     s->quiet = quiet;
+    s->problem = NULL;
     char *path = kc_cache_dir_path();
     if (path == NULL)
         return -1; /* no XDG_RUNTIME_DIR: no cache, by design */

@@ -12,7 +12,8 @@
 
 struct kc_store {
     int dirfd;
-    bool quiet; /* no warnings (the frontend: the minter will warn) */
+    bool quiet;          /* no warnings (the frontend: the minter will warn) */
+    const char *problem; /* after a failed open: why (static text), or NULL (no XDG_RUNTIME_DIR) */
 };
 
 /* Opens and verifies $XDG_RUNTIME_DIR/kaltura-credential. -1: no (trustworthy) cache. */

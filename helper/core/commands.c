@@ -20,7 +20,23 @@ const struct kc_command kc_commands[KC_CMD_COUNT] = {
                    .name = "ks",
                    .front = KC_FRONT_CACHE,
                    .answer = KC_ANSWER_BARE,
-                   .help = "print the bare KS and a newline, e.g. KS=$(kaltura-credential ks)"},
+                   .answer_option = true,
+                   .max_args = KC_ARGS_ANY,
+                   .help = "[--format=bare|env|export|json] print the KS; bare: the KS\n"
+                           "and a newline (KS=$(kaltura-credential ks)); env:\n"
+                           "KALTURA_KS=, KALTURA_KS_EXPIRY=, KALTURA_PARTNER_ID=,\n"
+                           "KALTURA_SERVICE_URL= lines; export: the same as\n"
+                           "export NAME='VALUE', for eval; json: {ks, expiry,\n"
+                           "partnerId, serviceUrl, userId, privileges}"},
+    [KC_CMD_EXEC] = {.id = KC_CMD_EXEC,
+                     .name = "exec",
+                     .front = KC_FRONT_EXEC,
+                     .max_args = KC_ARGS_ANY,
+                     .help = "[--profile NAME] [--env NAME] -- CMD [ARGS...]\n"
+                             "run CMD with KALTURA_KS (or NAME), KALTURA_KS_EXPIRY,\n"
+                             "KALTURA_PARTNER_ID and KALTURA_SERVICE_URL in its environment\n"
+                             "only; exits with CMD's status (127: not found, 126: cannot run\n"
+                             "it); CMD is not started when no KS can be had"},
     [KC_CMD_STORE] = {.id = KC_CMD_STORE,
                       .name = "store",
                       .front = KC_FRONT_IGNORE,
@@ -47,8 +63,23 @@ const struct kc_command kc_commands[KC_CMD_COUNT] = {
                            "end a KS on the server: password=<KS> from stdin, else the cached one"},
     [KC_CMD_STATUS] = {.id = KC_CMD_STATUS,
                        .name = "status",
-                       .help =
-                           "per profile: token stored or not, keyring locked, cached KS expiry"},
+                       .max_args = KC_ARGS_ANY,
+                       .help = "[--json] per profile: token stored or not, keyring locked,\n"
+                               "cached KS expiry; never a secret"},
+    [KC_CMD_DOCTOR] = {.id = KC_CMD_DOCTOR,
+                       .name = "doctor",
+
+                       .help = "check the setup end to end, one line per check (ok, warn,\n"
+                               "fail, skip) with what to do: config files, profile, cache,\n"
+                               "proxy, session bus, Secret Service, collection lock, token,\n"
+                               "service URL over TLS, clock; exit status: the first failure's"},
+    [KC_CMD_SETUP_GIT] = {.id = KC_CMD_SETUP_GIT,
+                          .name = "setup-git",
+                          .max_args = KC_ARGS_ANY,
+                          .help = "[--profile NAME] [--unset] make git ask this helper for the\n"
+                                  "profile's service URL (git config --global: an empty\n"
+                                  "credential.<url>.helper first, then kaltura); --unset\n"
+                                  "removes that again"},
     [KC_CMD_CAPABILITY] = {.id = KC_CMD_CAPABILITY,
                            .name = "capability",
                            .max_args = KC_ARGS_ANY,

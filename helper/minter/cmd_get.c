@@ -2,14 +2,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli_opts.h"
 #include "contract.h"
+#include "diag.h"
 #include "handlers.h"
 #include "mint.h"
 #include "protocol.h"
 #include "request.h"
 #include "select.h"
 
-static int get_or_ks(const struct kc_cli *cli, bool bare)
+static int get_or_ks(const struct kc_cli *cli, bool bare, enum kc_answer_format format)
 {
     struct kc_request req;
     struct kc_config *cfg = NULL;
@@ -28,7 +30,7 @@ static int get_or_ks(const struct kc_cli *cli, bool bare)
     if (rc == KC_EXIT_OK && !not_served)
         rc = kc_obtain_ks(cfg, cli->profile, p, bare ? NULL : &req, &e);
     if (rc == KC_EXIT_OK && !not_served)
-        rc = kc_answer_print(stdout, &e, bare ? KC_ANSWER_BARE : KC_ANSWER_CREDENTIAL);
+        rc = kc_answer_print(stdout, &e, format);
     kc_answer_clear(&e);
     kc_request_clear(&req);
     kc_config_free(cfg);
@@ -37,12 +39,18 @@ static int get_or_ks(const struct kc_cli *cli, bool bare)
 
 int kc_cmd_get(const struct kc_cli *cli)
 {
-    return get_or_ks(cli, false);
+    return get_or_ks(cli, false, KC_ANSWER_CREDENTIAL);
 }
 
 int kc_cmd_ks(const struct kc_cli *cli)
 {
-    return get_or_ks(cli, true);
+    enum kc_answer_format format;
+    char why[512];
+    if (kc_ks_opts_parse(cli->argc, cli->argv, &format, why, sizeof why) != KC_EXIT_OK) {
+        diag_error("%s; see kaltura-credential --help", why);
+        return KC_EXIT_USAGE;
+    }
+    return get_or_ks(cli, true, format);
 }
 
 /* erase: git reports a KS it could not use. Forget the cached one, unless the caller names a

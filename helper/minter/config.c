@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,6 +16,7 @@
 #include "diag.h"
 #include "small_file.h"
 #include "text.h"
+#include "trace.h"
 
 /* A key that looks like it would hold a secret (README "Configuration"). */
 static bool key_is_secret(const char *key)
@@ -25,6 +27,27 @@ static bool key_is_secret(const char *key)
     return strstr(k, "secret") || strstr(k, "token") || strstr(k, "password") ||
            strstr(k, "passwd") || strcmp(k, "ks") == 0 || strcmp(k, "key") == 0 ||
            strstr(k, "private_key");
+}
+
+static void (*warning_sink)(const char *msg, void *ctx);
+static void *warning_ctx;
+
+void kc_config_set_warning_sink(void (*sink)(const char *msg, void *ctx), void *ctx)
+{
+    warning_sink = sink;
+    warning_ctx = ctx;
+}
+
+__attribute__((format(printf, 1, 2))) static void config_warning(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    if (warning_sink)
+        warning_sink(msg, warning_ctx);
+    else
+        diag_warning("%s", msg);
 }
 
 /* ---- merged view of all files ---- */
@@ -92,7 +115,7 @@ static bool merge_file(struct merged *m, const char *text, const char *source, G
                                              ? g_strdup_printf("key '%s'", *k)
                                              : g_strdup("key (its name not shown)");
                 if (!key_is_secret(*k)) {
-                    diag_warning("%s: profile '%s': unknown %s ignored", at, *g, named);
+                    config_warning("%s: profile '%s': unknown %s ignored", at, *g, named);
                     continue;
                 }
                 g_set_error(error, KC_ERROR, KC_EXIT_CONFIG,
@@ -372,6 +395,8 @@ struct kc_config *kc_config_load_extra(const char *override, const char *extra, 
             goto out;
         }
     }
+    for (size_t i = 0; i < paths.n; i++)
+        kc_trace("config: %s: %s", paths.files[i], texts[i] ? "read" : "absent");
     for (size_t i = 0; i < paths.n; i++)
         sources[i] = paths.files[i];
     texts[paths.n] = g_strdup(extra);

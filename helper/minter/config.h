@@ -55,6 +55,10 @@ struct kc_config *kc_config_load_data(const char *const *texts, const char *cons
                                       size_t n, GError **error);
 void kc_config_free(struct kc_config *c);
 
+/* Where the loader's warnings (unknown keys) go: stderr (diag_warning) while sink is NULL;
+ * doctor collects them as check lines. */
+void kc_config_set_warning_sink(void (*sink)(const char *msg, void *ctx), void *ctx);
+
 const struct kc_profile *kc_config_find(const struct kc_config *c, const char *name);
 
 /* true when the profile has everything needed to mint (partner_id, app_token_id); otherwise

@@ -4,6 +4,7 @@
 #define KC_HANDLERS_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "commands.h"
 #include "error.h"
@@ -14,7 +15,8 @@ struct kc_cli {
     const char *command;
     int argc; /* arguments after the command */
     char **argv;
-    bool request_fed; /* KALTURA_CREDENTIAL_REQUEST_FED=1: stdin is the frontend's memfd */
+    bool request_fed;  /* KALTURA_CREDENTIAL_REQUEST_FED=1: stdin is the frontend's memfd */
+    mode_t user_umask; /* the caller's (the minter runs with 077): what exec's CMD gets back */
 };
 
 typedef int (*kc_handler)(const struct kc_cli *cli);
@@ -29,5 +31,8 @@ int kc_cmd_login(const struct kc_cli *cli);
 int kc_cmd_logout(const struct kc_cli *cli);
 int kc_cmd_status(const struct kc_cli *cli);
 int kc_cmd_revoke(const struct kc_cli *cli);
+int kc_cmd_exec(const struct kc_cli *cli);
+int kc_cmd_doctor(const struct kc_cli *cli);
+int kc_cmd_setup_git(const struct kc_cli *cli);
 
 #endif

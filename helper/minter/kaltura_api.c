@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "answer.h"
 #include "buf.h"
 #include "contract.h"
 #include "diag.h"
@@ -16,6 +17,7 @@
 #include "retry.h"
 #include "secure_mem.h"
 #include "text.h"
+#include "trace.h"
 
 #define CLIENT_TAG "kaltura-credential:" KC_VERSION
 
@@ -43,6 +45,7 @@ void kc_session_clear(struct kc_session *s)
 {
     secure_free_str(s->ks);
     g_free(s->user_id);
+    g_free(s->privileges);
     memset(s, 0, sizeof *s);
 }
 
@@ -80,6 +83,11 @@ static size_t on_data(char *data, size_t size, size_t n, void *user)
     memcpy(a->resp + a->resp_len, data, len);
     a->resp_len += len;
     return len;
+}
+
+long long kc_api_server_date(const struct kc_api *a)
+{
+    return a->date > 0 ? a->date : 0;
 }
 
 static void resp_wipe(struct kc_api *a)
@@ -296,6 +304,21 @@ static char *shown(const char *s, size_t max)
     return safe;
 }
 
+/* One attempt, for -v: the call, its HTTP status (or transport error) and its duration. */
+static void trace_call(const struct kc_api *a, const char *what, int attempt, CURLcode rc,
+                       long status, double ms)
+{
+    if (!kc_trace_on())
+        return;
+    char result[96];
+    if (rc == CURLE_OK)
+        snprintf(result, sizeof result, "HTTP %ld, %zu bytes", status, a->resp_len);
+    else
+        snprintf(result, sizeof result, "%s", curl_easy_strerror(rc));
+    kc_trace("api: %s at %s%s: %s in %.1f ms", what, a->service_url, attempt > 0 ? " (retry)" : "",
+             result, ms);
+}
+
 /* Where a redirect points, for a message: its origin (scheme://host[:port]) only. The rest
  * (user info, path, query, fragment) is the server's to fill and may echo the request: a
  * proxy that copies the KS into the Location must not get it into our stderr or syslog. */
@@ -354,11 +377,13 @@ static bool perform(struct kc_api *a, const char *service, const char *action,
         curl_easy_setopt(a->curl, CURLOPT_TIMEOUT_MS, bound);
         curl_easy_setopt(a->curl, CURLOPT_CONNECTTIMEOUT_MS, bound);
         curl_easy_setopt(a->curl, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
+        double t0 = kc_trace_ms();
         a->sent_us = g_get_real_time();
         CURLcode rc = curl_easy_perform(a->curl);
         a->received_us = g_get_real_time();
         long status = 0;
         curl_easy_getinfo(a->curl, CURLINFO_RESPONSE_CODE, &status);
+        trace_call(a, what, attempt, rc, status, kc_trace_ms() - t0);
         enum kc_retry retry = is_cancelled(a) ? KC_RETRY_NO : kc_retry_kind(rc, status);
         if (retry == KC_RETRY_FEW && ++few > KC_RETRY_FEW_MAX)
             retry = KC_RETRY_NO;
@@ -546,9 +571,26 @@ bool kc_api_parse(const char *body, size_t len, enum kc_api_answer kind, const c
     } else if (u && !JSON_NODE_HOLDS_NULL(u)) {
         return bad_answer(error, what, "userId is neither a string nor a number");
     }
+    char *privileges = NULL;
+    JsonNode *pv = json_object_get_member(o, "privileges");
+    if (pv && JSON_NODE_TYPE(pv) == JSON_NODE_VALUE &&
+        json_node_get_value_type(pv) == G_TYPE_STRING) {
+        const char *s = json_node_get_string(pv);
+        if (!kc_text_ok(s, KC_ANSWER_MAX_PRIVILEGES, KC_TEXT_ASCII)) {
+            g_free(user);
+            return bad_answer(error, what,
+                              "the privileges are not printable ASCII (a newline, a control or "
+                              "a non-ASCII character) or are too long");
+        }
+        privileges = g_strdup(s);
+    } else if (pv && !JSON_NODE_HOLDS_NULL(pv)) {
+        g_free(user);
+        return bad_answer(error, what, "privileges is not a string");
+    }
     out->ks = g_strdup(ks_str);
     out->user_id = user;
     out->expiry = expiry;
+    out->privileges = privileges;
     return true;
 }
 

@@ -23,6 +23,7 @@ struct kc_session {
     char *user_id;    /* NULL or "" when the KS has none */
     long long expiry; /* absolute unix time on OUR clock (moved from the server's by its Date
                        * header: kc_api_clock_skew); 0 when the answer has none (widget) */
+    char *privileges; /* KalturaSessionInfo.privileges; NULL when the answer has none */
 };
 void kc_session_clear(struct kc_session *s);
 
@@ -33,6 +34,10 @@ void kc_api_free(struct kc_api *a);
 /* While cancelled(ctx) returns true, a transfer in progress is abandoned (within about a
  * second: libcurl's progress callback) and no retry is made. NULL removes the hook. */
 void kc_api_set_cancel(struct kc_api *a, bool (*cancelled)(void *ctx), void *ctx);
+
+/* The server's clock: the Date header of the last call's answer (an HTTP 200 labelled JSON,
+ * an API exception included) as a unix time, or 0 when there was none or it was unreadable. */
+long long kc_api_server_date(const struct kc_api *a);
 
 /* The Kaltura error code of the last KalturaAPIException, or NULL. */
 const char *kc_api_last_error_code(const struct kc_api *a);
@@ -50,8 +55,8 @@ struct kc_app_session_req {
     long long expiry;       /* -1: not sent */
     const char *privileges; /* NULL: not sent */
 };
-/* appToken.startSession: out gets ks, userId, expiry (validated: printable, bounded, in the
- * future by the server's clock; then moved onto ours). */
+/* appToken.startSession: out gets ks, userId, expiry, privileges (validated: printable,
+ * bounded, in the future by the server's clock; then moved onto ours). */
 bool kc_api_start_app_session(struct kc_api *a, const struct kc_app_session_req *r,
                               struct kc_session *out, GError **error);
 

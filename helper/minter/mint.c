@@ -10,6 +10,7 @@
 #include "keyring.h"
 #include "secure_mem.h"
 #include "token_hash.h"
+#include "trace.h"
 
 void kc_mint_params(const struct kc_profile *p, struct kc_ks_params *out,
                     struct kc_ks_params_buf *buf)
@@ -41,8 +42,25 @@ static struct kc_answer answer_view(const struct kc_profile *p, const struct kc_
         .protocol = p->protocol,
         .host = p->host,
         .expiry = s->expiry,
+        .service_url = p->service_url,
         .partner_id = p->partner_id,
+        .user_id = s->user_id,
+        .privileges = s->privileges,
     };
+}
+
+/* A malloc'd copy of a view (kc_answer_clear frees it). */
+static void answer_copy(struct kc_answer *out, const struct kc_answer *v)
+{
+    out->ks = kc_xstrdup(v->ks);
+    out->username = kc_xstrdup(v->username);
+    out->protocol = kc_xstrdup(v->protocol);
+    out->host = kc_xstrdup(v->host);
+    out->expiry = v->expiry;
+    out->service_url = kc_xstrdup(v->service_url);
+    out->partner_id = kc_xstrdup(v->partner_id);
+    out->user_id = v->user_id ? kc_xstrdup(v->user_id) : NULL;
+    out->privileges = v->privileges ? kc_xstrdup(v->privileges) : NULL;
 }
 
 /* ---- the widget KS ---- */
@@ -54,6 +72,7 @@ static char *widget_ks(const struct kc_profile *p, struct kc_cache *cache, struc
     char *ks = NULL;
     *from_cache = false;
     if (cache && kc_cache_get_widget(cache, p->service_url, p->partner_id, time(NULL), &ks) == 1) {
+        kc_trace("widget KS: from the cache");
         *from_cache = true;
         return ks;
     }
@@ -137,6 +156,7 @@ static bool start_session(const struct kc_profile *p, const char *token, const c
                     kc_hash_name(p->hash));
         return false;
     }
+    kc_trace("token hash: %s of the widget KS and the token", kc_hash_name(p->hash));
     struct kc_app_session_req r = {
         .widget_ks = wks,
         .id = p->app_token_id,
@@ -218,8 +238,16 @@ static int mint_fresh(const struct kc_profile *p, struct kc_cache *cache, struct
      * line per failure), so such a rare profile waits for the keyring first. */
     bool overlap = !kc_profile_insecure(p);
     struct overlap o = {.p = p, .cache = cache, .error = &e};
-    bool found = kc_keyring_lookup_found(p, overlap ? overlap_start : NULL, &o, &token, &ek) ==
-                 KC_KEYRING_FOUND;
+    double t0 = kc_trace_ms();
+    enum kc_keyring_rc krc =
+        kc_keyring_lookup_found(p, overlap ? overlap_start : NULL, &o, &token, &ek);
+    bool found = krc == KC_KEYRING_FOUND;
+    kc_trace("keyring: lookup: %s in %.1f ms",
+             found                         ? "token found"
+             : krc == KC_KEYRING_NOT_FOUND ? "no token stored"
+             : krc == KC_KEYRING_LOCKED    ? "locked"
+                                           : "unavailable",
+             kc_trace_ms() - t0);
     struct kc_api *api = o.api;
     struct widget_job *job = o.job;
     if (job)
@@ -261,28 +289,36 @@ int kc_obtain_ks(const struct kc_config *cfg, const char *profile_arg, const str
     bool shared = !(req && req->unshared);
     long long min_left =
         req && req->min_lifetime > p->min_lifetime ? req->min_lifetime : p->min_lifetime;
-    if (!shared)
+    if (!cache)
+        kc_trace("cache: %s",
+                 p->cache ? "none (no usable cache directory)" : "off (cache = false)");
+    if (!shared) {
+        kc_trace("cache: not used, a KS for this request alone (shared=false)");
         goto mint;
+    }
     if (cache && kc_cache_get_ks(cache, &params, min_left, time(NULL), out) == 1)
         goto hit;
     /* Single flight: whoever holds the lock mints; the others find its KS on the re-check. */
+    double t0 = kc_trace_ms();
     lock = kc_cache_lock(cache, &params, (int)p->timeout);
-    if (cache && kc_cache_get_ks(cache, &params, min_left, time(NULL), out) == 1)
+    if (cache && kc_cache_get_ks(cache, &params, min_left, time(NULL), out) == 1) {
+        kc_trace("cache: a concurrent mint's KS, after %.1f ms", kc_trace_ms() - t0);
         goto hit;
+    }
+    kc_trace("cache: %s, minting", cache ? "miss" : "not used");
 mint:
     rc = mint_fresh(p, cache, &s);
     if (rc == KC_EXIT_OK) {
         struct kc_answer view = answer_view(p, &s);
-        out->ks = kc_xstrdup(view.ks);
-        out->username = kc_xstrdup(view.username);
-        out->protocol = kc_xstrdup(view.protocol);
-        out->host = kc_xstrdup(view.host);
-        out->expiry = view.expiry;
-        out->partner_id = kc_xstrdup(view.partner_id);
-        if (cache && shared)
-            kc_cache_put_ks(cache, &params, out);
+        answer_copy(out, &view);
+        kc_trace("minted a KS valid for %lld s", out->expiry - (long long)time(NULL));
+        if (cache && shared && kc_cache_put_ks(cache, &params, out) == 0)
+            kc_trace("cache: KS stored");
     }
+    goto done;
 hit:
+    kc_trace("cache: hit, the KS is valid for %lld s more", out->expiry - (long long)time(NULL));
+done:
     kc_session_clear(&s);
     if (rc == KC_EXIT_OK && cache && shared)
         kc_cache_put_request(cache, &ident, &params, p->min_lifetime);

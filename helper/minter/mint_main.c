@@ -15,12 +15,14 @@
 #include "config_keys.h"
 #include "contract.h"
 #include "diag.h"
+#include "exec_env.h"
 #include "handlers.h"
 #include "kc_config.h"
 #include "secure_mem.h"
+#include "trace.h"
 
 static const char intro[] =
-    "usage: kaltura-credential [--config FILE] [--profile NAME] COMMAND [OPTIONS]\n"
+    "usage: kaltura-credential [--config FILE] [--profile NAME] [-v] COMMAND [OPTIONS]\n"
     "\n"
     "Turns the Kaltura App Token kept in your desktop keyring into a fresh KS (Kaltura\n"
     "Session), over the git credential protocol or as a bare string.\n"
@@ -33,8 +35,12 @@ static const char options[] =
     "  --config FILE   read only FILE (also: KALTURA_CREDENTIAL_CONFIG=FILE); default:\n"
     "                  " KC_SYSCONFDIR "/kaltura/credential.conf, then\n"
     "                  ${XDG_CONFIG_HOME:-~/.config}/kaltura/credential.conf (wins per key)\n"
-    "  --profile NAME  use this profile (an INI group); else profile= on stdin, else the\n"
+    "  --profile NAME  use this profile (an INI group; also KALTURA_CREDENTIAL_PROFILE=NAME,\n"
+    "                  which the option overrides); else profile= on stdin, else the\n"
     "                  profile whose service_url matches protocol+host, else [default]\n"
+    "  -v, --verbose   each step and its time on stderr (config, cache, keyring, each API\n"
+    "                  call with its HTTP status); never a secret\n"
+    "                  (also: KALTURA_CREDENTIAL_TRACE=1)\n"
     "  --help, --version\n"
     "\n"
     "Config keys (no secrets allowed; a key like token/secret/password is an error):\n";
@@ -46,7 +52,8 @@ static const char exit_status[] =
     "  1  internal error          2  usage error            3  bad input on stdin\n"
     "  4  configuration error     5  profile not configured 6  no token in the keyring\n"
     "  7  keyring locked or no Secret Service               8  rejected by the Kaltura server\n"
-    "  9  network, TLS or timeout failure                   10 unusable server answer\n";
+    "  9  network, TLS or timeout failure                   10 unusable server answer\n"
+    "  exec: CMD's own status; 126 CMD cannot be run, 127 CMD not found\n";
 
 /* Writes text with every line after the first indented by indent columns. */
 static void put_indented(const char *text, int indent)
@@ -78,8 +85,8 @@ static void print_help(void)
 
 static int usage_error(const char *why)
 {
-    diag_error("%s; usage: kaltura-credential [--config FILE] [--profile NAME] COMMAND (see "
-               "kaltura-credential --help)",
+    diag_error("%s; usage: kaltura-credential [--config FILE] [--profile NAME] [-v] COMMAND "
+               "(see kaltura-credential --help)",
                why);
     return KC_EXIT_USAGE;
 }
@@ -91,6 +98,7 @@ static int parse_global(int argc, char **argv, struct kc_cli *cli, int *early_ex
     int i;
     enum kc_global_scan r = kc_global_opts_scan(argc, argv, &g, &i);
     *early_exit = -1;
+    kc_trace_init(g.verbose);
     cli->config = g.config;
     cli->profile = g.profile;
     switch (r) {
@@ -120,13 +128,14 @@ int main(int argc, char **argv)
 {
     /* No core dumps and no ptrace by other processes of this user: we hold a token. */
     prctl(PR_SET_DUMPABLE, 0);
-    umask(077);
+    kc_exec_save_signals(); /* before any library changes them: exec's CMD gets these back */
+    mode_t user_umask = umask(077);
     setlocale(LC_ALL, "");
     /* stdout carries the KS: our own buffer, wiped once flushed (stdio's would be left as it
      * is in memory nobody wipes). */
     static char out_buf[BUFSIZ]; /* static: stdout refers to it until exit */
     setvbuf(stdout, out_buf, _IOFBF, sizeof out_buf);
-    struct kc_cli cli = {0};
+    struct kc_cli cli = {.user_umask = user_umask};
     int early;
     int cmd = parse_global(argc, argv, &cli, &early);
     if (cmd < 0)
@@ -145,6 +154,7 @@ int main(int argc, char **argv)
         diag_error("%s takes no arguments; see kaltura-credential --help", c->name);
         return KC_EXIT_USAGE;
     }
+    kc_trace("minter: %s, profile %s", c->name, cli.profile ? cli.profile : "not named");
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         diag_error("cannot initialise libcurl");
         return KC_EXIT_INTERNAL;

@@ -5,6 +5,7 @@
 
 #include "contract.h"
 #include "protocol.h"
+#include "trace.h"
 
 /* Does p serve protocol+host (either may be NULL: not compared)? Default ports are ignored. */
 static bool serves(const struct kc_profile *p, const char *protocol, const char *host)
@@ -98,5 +99,10 @@ int kc_select(const char *config, const char *profile_arg, const struct kc_reque
     if (s == KC_SELECT_ERROR)
         return kc_fail(e);
     *not_served = s == KC_SELECT_NOT_SERVED;
+    if (*p)
+        kc_trace("profile: %s (%s, partner %s)", (*p)->name, (*p)->service_url,
+                 (*p)->partner_id ? (*p)->partner_id : "not set");
+    else
+        kc_trace("profile: none serves this request's host");
     return KC_EXIT_OK;
 }

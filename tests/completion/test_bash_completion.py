@@ -17,8 +17,9 @@ import unittest
 import taptest
 
 COMPLETION = os.path.abspath(sys.argv[1])
-COMMANDS = ["capability", "erase", "get", "ks", "login", "logout", "revoke", "status", "store"]
-GLOBAL_OPTS = ["--config", "--help", "--profile", "--version", "-h"]
+COMMANDS = ["capability", "doctor", "erase", "exec", "get", "ks", "login", "logout", "revoke",
+            "setup-git", "status", "store"]
+GLOBAL_OPTS = ["--config", "--help", "--profile", "--verbose", "--version", "-h", "-v"]
 LOGIN_OPTS = ["--app-token-id", "--ca-file", "--expiry", "--hash", "--no-verify",
               "--partner-id", "--privileges", "--proxy", "--service-url", "--session-type",
               "--user-id"]
@@ -41,6 +42,12 @@ class BashCompletionTest(unittest.TestCase):
         cls.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": f"{t}/home",
                    "XDG_CONFIG_HOME": f"{t}/xdg", "BASH_COMPLETION_USER_DIR": f"{t}/user",
                    "LC_ALL": "C"}
+        os.makedirs(f"{t}/bin")
+        for name in ("kc-completion-probe", "kaltura-credential"):
+            with open(f"{t}/bin/{name}", "w") as f:
+                f.write("#!/bin/sh\n")
+            os.chmod(f"{t}/bin/{name}", 0o755)
+        cls.path_env = dict(cls.env, PATH=f"{t}/bin:" + cls.env["PATH"])
 
     @classmethod
     def tearDownClass(cls):
@@ -91,6 +98,24 @@ class BashCompletionTest(unittest.TestCase):
         self.assertEqual(self.complete("kaltura-credential login --h"), ["--hash"])
         # other commands take no options
         self.assertEqual(self.complete("kaltura-credential get -"), [])
+
+    def test_ks_formats(self):
+        self.assertEqual(self.complete("kaltura-credential ks -"), ["--format"])
+        self.assertEqual(self.complete("kaltura-credential status -"), ["--json"])
+        self.assertEqual(self.complete("kaltura-credential setup-git -"),
+                         ["--profile", "--unset"])
+        self.assertEqual(self.complete("kaltura-credential ks --format "),
+                         ["bare", "env", "export", "json"])
+        self.assertEqual(self.complete("kaltura-credential ks --format=j"), ["json"])
+
+    def test_exec(self):
+        self.assertEqual(self.complete("kaltura-credential exec -"), ["--", "--env", "--profile"])
+        self.assertEqual(self.complete("kaltura-credential exec --profile st"), ["staging-2"])
+        # after exec's --, a command from PATH, then that command's own completion
+        self.assertIn("kc-completion-probe",
+                      self.complete("kaltura-credential exec -- kc-completion-pr", self.path_env))
+        self.assertIn("ks", self.complete("kaltura-credential exec --env X -- kaltura-credential "
+                                          "k", self.path_env))
 
     def test_hash_functions(self):
         want = ["md5", "sha1", "sha256", "sha512"]

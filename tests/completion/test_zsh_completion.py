@@ -47,8 +47,11 @@ class ZshCompletionTest(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="kc-zshcomp-")
         t = cls.tmp
-        for d in ("zdot", "comp", "xdg/kaltura", "home"):
+        for d in ("zdot", "comp", "xdg/kaltura", "home", "bin"):
             os.makedirs(f"{t}/{d}")
+        with open(f"{t}/bin/kc-completion-probe", "w") as f:
+            f.write("#!/bin/sh\n")
+        os.chmod(f"{t}/bin/kc-completion-probe", 0o755)
         shutil.copy(COMPLETION, f"{t}/comp/_kaltura-credential")
         with open(f"{t}/zdot/.zshenv", "w") as f:
             f.write("unsetopt GLOBAL_RCS\n")  # no /etc/zsh/zshrc: only our setup
@@ -60,7 +63,7 @@ class ZshCompletionTest(unittest.TestCase):
         with open(f"{t}/home/other.conf", "w") as f:
             f.write("[alpha]\n[beta_1]\n")
         cls.hits, cls.done = f"{t}/hits", f"{t}/done"
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": f"{t}/home",
+        env = {"PATH": f"{t}/bin:" + os.environ.get("PATH", "/usr/bin:/bin"), "HOME": f"{t}/home",
                "ZDOTDIR": f"{t}/zdot", "KC_COMPDIR": f"{t}/comp", "KC_HITS": cls.hits,
                "KC_DONE": cls.done, "XDG_CONFIG_HOME": f"{t}/xdg", "TERM": "dumb",
                "LC_ALL": "C"}
@@ -114,13 +117,14 @@ class ZshCompletionTest(unittest.TestCase):
 
     def test_commands(self):
         self.assertEqual(self.complete("kaltura-credential "),
-                         ["capability", "erase", "get", "ks", "login", "logout", "revoke",
-                          "status", "store"])
+                         ["capability", "doctor", "erase", "exec", "get", "ks", "login",
+                          "logout", "revoke", "setup-git", "status", "store"])
         self.assertEqual(self.complete("kaltura-credential lo"), ["login", "logout"])
 
     def test_global_options(self):
         self.assertEqual(self.complete("kaltura-credential -"),
-                         ["--config", "--help", "--profile", "--version", "-h"])
+                         ["--config", "--help", "--profile", "--verbose", "--version", "-h",
+                          "-v"])
 
     def test_login_options(self):
         self.assertEqual(self.complete("kaltura-credential login -"),
@@ -128,6 +132,17 @@ class ZshCompletionTest(unittest.TestCase):
                           "--partner-id", "--privileges", "--proxy", "--service-url",
                           "--session-type", "--user-id"])
         self.assertEqual(self.complete("kaltura-credential get "), [])
+
+    def test_ks_and_exec(self):
+        self.assertEqual(self.complete("kaltura-credential ks --format="),
+                         ["bare", "env", "export", "json"])
+        self.assertEqual(self.complete("kaltura-credential exec -"), ["--", "--env", "--profile"])
+        self.assertEqual(self.complete("kaltura-credential status -"), ["--json"])
+        self.assertEqual(self.complete("kaltura-credential setup-git -"),
+                         ["--profile", "--unset"])
+        self.assertEqual(self.complete("kaltura-credential exec --profile=st"), ["staging-2"])
+        self.assertIn("kc-completion-probe",
+                      self.complete("kaltura-credential exec -- kc-completion-pr"))
 
     def test_hash_functions(self):
         want = ["md5", "sha1", "sha256", "sha512"]

@@ -456,6 +456,15 @@ def app_token_list(ctx, a):
             "objectType": "KalturaAppTokenListResponse"}
 
 
+def base_entry_list(ctx, a):
+    """baseEntry.list(filter, pager): the emulator stores no entries, so always the empty
+    KalturaBaseEntryListResponse. A KS-checked read for client examples: any valid KS may call
+    it, as in kaltura/server deployment/permissions/service.baseentry.ini, where the action's
+    permissions include BASE_USER_SESSION_PERMISSION and WIDGET_SESSION_PERMISSION (so user,
+    widget and admin sessions); without a KS it is not allowed (not ALWAYS_ALLOWED_ACTIONS)."""
+    return {"objects": [], "totalCount": 0, "objectType": "KalturaBaseEntryListResponse"}
+
+
 def system_ping(ctx, a):
     return True
 
@@ -484,6 +493,10 @@ ACTIONS = {
         "update": (app_token_update, "update", ADMIN,
                    [("id", "string", True, None), ("appToken", "object", True, None)]),
         "delete": (app_token_delete, "delete", ADMIN, [("id", "string", True, None)]),
+    },
+    "baseentry": {
+        "list": (base_entry_list, "list", ANY_KS,
+                 [("filter", "object", False, None), ("pager", "object", False, None)]),
     },
     "system": {
         "ping": (system_ping, "ping", ALWAYS, []),

@@ -255,6 +255,35 @@ class Flow(HelperTest):
         self.sb.write_config("[default]\nno_such_key = 1\n")
         self.assertIn(b"unknown key 'no_such_key'", self.sb.run("status").stderr)
 
+    def test_commands_agree_in_help_readme_man_and_completion(self):
+        """Every command of the table (--help) is in README's command table, the man page's
+        COMMANDS, and both completions; and nothing else is."""
+        src = os.environ["KC_SOURCE_ROOT"]
+
+        def read(*path):
+            with open(os.path.join(src, *path)) as f:
+                return f.read()
+
+        text = self.sb.run("--help").stdout.decode()
+        part = text.split("\nCommands:\n", 1)[1].split("\n  any other command", 1)[0]
+        commands = set(re.findall(r"^  ([a-z][a-z-]*) ", part, re.M))
+        self.assertIn("exec", commands)
+        readme = read("README.md")
+        table = readme.split("| command | what it does |", 1)[1].split("\n\n", 1)[0]
+        in_readme = {m for m in re.findall(r"^\| `([a-z][a-z-]*)[ `]", table, re.M)}
+        man = read("man", "kaltura-credential.1.scd")
+        man_cmds = man.split("\n# COMMANDS\n", 1)[1].split("\n# ", 1)[0]
+        in_man = set(re.findall(r"^\*([a-z][a-z-]*)\*", man_cmds, re.M))
+        bash = read("completion", "kaltura-credential.bash.in")
+        in_bash = set(re.search(r'local commands="([^"]*)"', bash).group(1).split())
+        zsh = read("completion", "_kaltura-credential.in")
+        zsh_cmds = zsh.split("local -a commands=(", 1)[1].split("\n  )", 1)[0]
+        in_zsh = set(re.findall(r"'([a-z][a-z-]*):", zsh_cmds))
+        for name, got in (("README", in_readme), ("man page", in_man), ("bash", in_bash),
+                          ("zsh", in_zsh)):
+            with self.subTest(where=name):
+                self.assertEqual(got, commands)
+
     def test_example_config_loads_uncommented(self):
         """conf/credential.conf.example names every key, and uncommenting all of it gives a
         config the loader takes as it is (GKeyFile has no trailing comments: a comment after a

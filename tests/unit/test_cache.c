@@ -46,7 +46,9 @@ static struct kc_answer entry(const char *ks_text, long long expiry)
                           .protocol = (char *)"https",
                           .host = (char *)"localhost:8443",
                           .expiry = expiry,
-                          .partner_id = (char *)"12345"};
+                          .service_url = (char *)"https://localhost:8443",
+                          .partner_id = (char *)"12345",
+                          .privileges = (char *)"sessionid:0_abc,apptoken:0_abc"};
     return e;
 }
 
@@ -171,7 +173,7 @@ static void test_untrusted_entries(struct kc_cache *c)
 
     write_file(entry_path, "garbage\n", 0600);
     tap_ok(!hit(c, &p, 0, NOW, NULL) && access(entry_path, F_OK) != 0, "corrupt: miss, removed");
-    write_file(entry_path, "format=kc1\nno newline at end", 0600);
+    write_file(entry_path, "format=kc2\nno newline at end", 0600);
     TAP_CHECK(!hit(c, &p, 0, NOW, NULL));
     TAP_CHECK(kc_cache_put_ks(c, &p, &e) == 0 && hit(c, &p, 0, NOW, ks(2)));
 
@@ -204,7 +206,7 @@ static void test_untrusted_entries(struct kc_cache *c)
     char *big = malloc(70000);
     memset(big, 'a', 69999);
     big[69999] = '\0';
-    memcpy(big, "format=kc1\n", 11);
+    memcpy(big, "format=kc2\n", 11);
     write_file(entry_path, big, 0600);
     free(big);
     tap_ok(!hit(c, &p, 0, NOW, NULL), "oversized entry: miss");
@@ -499,62 +501,87 @@ static void test_dir_trust(void)
     setenv("XDG_RUNTIME_DIR", rt, 1);
 }
 
+#define ENTRY_TAIL                                                                                 \
+    "expiry=42\nprotocol=https\nhost=h\nusername=u\nservice_url=https://h\n"                       \
+    "user_id=u\nprivileges=+sessionid:0_a,apptoken:0_a\nks=" KS_VECTOR_V2 "\n"
+
 static void test_parse_entry(void)
 {
     static const char desc[] = "ks1\nservice_url=https://h";
     struct kc_answer e;
-    tap_ok(kc_cache_parse_ks_entry("format=kc1\ndesc=ks1\nservice_url=https://h\nexpiry=42\n"
-                                   "protocol=https\nhost=h\nusername=u\nks=" KS_VECTOR_V2 "\n",
-                                   desc, strlen(desc), &e) == KC_ENTRY_OTHER,
+    tap_ok(kc_cache_parse_ks_entry("format=kc2\ndesc=ks1\nservice_url=https://h\n" ENTRY_TAIL, desc,
+                                   strlen(desc), &e) == KC_ENTRY_OTHER,
            "parse: a desc is one line, so a multi-line one never matches");
     static const char d1[] = "ks1;partner_id=+12345";
     const size_t n1 = sizeof d1 - 1;
-    const char *good = "format=kc1\ndesc=ks1;partner_id=+12345\nexpiry=42\nprotocol=https\n"
-                       "host=h\nusername=u\nks=" KS_VECTOR_V2 "\n";
+    const char *good = "format=kc2\ndesc=ks1;partner_id=+12345\n" ENTRY_TAIL;
     tap_ok(kc_cache_parse_ks_entry(good, d1, n1, &e) == KC_ENTRY_OK &&
                strcmp(e.ks, KS_VECTOR_V2) == 0 && e.expiry == 42 && strcmp(e.host, "h") == 0 &&
-               strcmp(e.username, "u") == 0 && strcmp(e.partner_id, "12345") == 0,
-           "parse: a complete entry");
+               strcmp(e.username, "u") == 0 && strcmp(e.service_url, "https://h") == 0 &&
+               strcmp(e.partner_id, "12345") == 0 && strcmp(e.user_id, "u") == 0 &&
+               strcmp(e.privileges, "sessionid:0_a,apptoken:0_a") == 0,
+           "parse: a complete entry (the partner id from the description)");
+    kc_answer_clear(&e);
+    tap_ok(kc_cache_parse_ks_entry("format=kc2\ndesc=ks1;partner_id=+12345\nexpiry=42\n"
+                                   "protocol=https\nhost=h\nusername=u\nservice_url=https://h\n"
+                                   "user_id=\nprivileges=-\nks=" KS_VECTOR_V2 "\n",
+                                   d1, n1, &e) == KC_ENTRY_OK &&
+               e.user_id != NULL && e.user_id[0] == '\0' && e.privileges == NULL,
+           "parse: no user id, privileges not sent (-)");
     kc_answer_clear(&e);
     tap_ok(kc_cache_parse_ks_entry(good, "ks2", 3, &e) == KC_ENTRY_OTHER && e.ks == NULL,
            "parse: another description is kept, nothing returned");
     tap_ok(kc_cache_parse_ks_entry(
-               "format=kc1\ndesc=ks1;partner_id=+12345\nexpiry=42\nks=" KS_VECTOR_V2 "\n", d1, n1,
+               "format=kc2\ndesc=ks1;partner_id=+12345\nexpiry=42\nks=" KS_VECTOR_V2 "\n", d1, n1,
                &e) == KC_ENTRY_CORRUPT &&
                e.ks == NULL,
            "parse: missing fields: corrupt, nothing returned");
-    tap_ok(kc_cache_parse_ks_entry(
-               "format=kc1\ndesc=ks1;partner_id=+12345\nexpiry=4x\nprotocol=https\n"
-               "host=h\nusername=u\nks=" KS_VECTOR_V2 "\n",
-               d1, n1, &e) == KC_ENTRY_CORRUPT,
+    tap_ok(kc_cache_parse_ks_entry("format=kc2\ndesc=ks1;partner_id=+12345\nexpiry=42\n"
+                                   "protocol=https\nhost=h\nusername=u\nuser_id=u\nprivileges=-\n"
+                                   "ks=" KS_VECTOR_V2 "\n",
+                                   d1, n1, &e) == KC_ENTRY_CORRUPT &&
+               e.ks == NULL,
+           "parse: no service_url: corrupt");
+    tap_ok(kc_cache_parse_ks_entry("format=kc2\ndesc=ks1;partner_id=+12345\nexpiry=4x\n"
+                                   "protocol=https\nhost=h\nusername=u\nservice_url=https://h\n"
+                                   "ks=" KS_VECTOR_V2 "\n",
+                                   d1, n1, &e) == KC_ENTRY_CORRUPT,
            "parse: a bad expiry: corrupt");
-    tap_ok(kc_cache_parse_ks_entry("format=kc2\ndesc=ks1\n", d1, n1, &e) == KC_ENTRY_CORRUPT,
+    tap_ok(kc_cache_parse_ks_entry("format=kc3\ndesc=ks1;partner_id=+12345\n" ENTRY_TAIL, d1, n1,
+                                   &e) == KC_ENTRY_CORRUPT,
            "parse: another format: corrupt");
-    tap_ok(kc_cache_parse_ks_entry(
-               "format=kc1\ndesc=ks1;partner_id=+12345\nexpiry=42\nprotocol=https\n"
-               "host=h\nusername=u\nks=" KS_VECTOR_V2,
-               d1, n1, &e) == KC_ENTRY_CORRUPT,
+    tap_ok(kc_cache_parse_ks_entry("format=kc1\ndesc=ks1;partner_id=+12345\nexpiry=42\n"
+                                   "protocol=https\nhost=h\nusername=u\nks=" KS_VECTOR_V2 "\n",
+                                   d1, n1, &e) == KC_ENTRY_CORRUPT,
+           "parse: an entry of the previous format (kc1, no URL): corrupt, a miss");
+    tap_ok(kc_cache_parse_ks_entry("format=kc2\ndesc=ks1;partner_id=+12345\nexpiry=42\n"
+                                   "protocol=https\nhost=h\nusername=u\nservice_url=https://h\n"
+                                   "ks=" KS_VECTOR_V2,
+                                   d1, n1, &e) == KC_ENTRY_CORRUPT,
            "parse: a truncated last line: corrupt");
     /* item 7 of the security review: an entry cached before the KS and user id checks */
     static const char d2[] = "ks1;partner_id=+54321";
-    const char *other = "format=kc1\ndesc=ks1;partner_id=+54321\nexpiry=42\nprotocol=https\n"
-                        "host=h\nusername=u\nks=" KS_VECTOR_V2 "\n";
+    const char *other = "format=kc2\ndesc=ks1;partner_id=+54321\n" ENTRY_TAIL;
     tap_ok(kc_cache_parse_ks_entry(other, d2, sizeof d2 - 1, &e) == KC_ENTRY_CORRUPT,
            "parse: a KS of another partner than the entry's: corrupt");
-    tap_ok(kc_cache_parse_ks_entry("format=kc1\ndesc=ks1\nexpiry=42\nprotocol=https\nhost=h\n"
-                                   "username=u\nks=" KS_VECTOR_V2 "\n",
-                                   d1, 3, &e) == KC_ENTRY_CORRUPT,
+    tap_ok(kc_cache_parse_ks_entry("format=kc2\ndesc=ks1\n" ENTRY_TAIL, "ks1", 3, &e) ==
+               KC_ENTRY_CORRUPT,
            "parse: a description without a partner: corrupt");
-    tap_ok(kc_cache_parse_ks_entry(
-               "format=kc1\ndesc=ks1;partner_id=+12345\nexpiry=42\nprotocol=https\n"
-               "host=h\nusername=u\xe2\x80\xa8password=x\nks=" KS_VECTOR_V2 "\n",
-               d1, n1, &e) == KC_ENTRY_CORRUPT,
+    tap_ok(kc_cache_parse_ks_entry("format=kc2\ndesc=ks1;partner_id=+12345\nexpiry=42\n"
+                                   "protocol=https\nhost=h\nusername=u\xe2\x80\xa8password=x\n"
+                                   "service_url=https://h\nks=" KS_VECTOR_V2 "\n",
+                                   d1, n1, &e) == KC_ENTRY_CORRUPT,
            "parse: a username with U+2028: corrupt");
-    tap_ok(kc_cache_parse_ks_entry(
-               "format=kc1\ndesc=ks1;partner_id=+12345\nexpiry=42\nprotocol=https\n"
-               "host=h\nusername=u\nks=djJ8\xc2\x85MTIz\n",
-               d1, n1, &e) == KC_ENTRY_CORRUPT,
+    tap_ok(kc_cache_parse_ks_entry("format=kc2\ndesc=ks1;partner_id=+12345\nexpiry=42\n"
+                                   "protocol=https\nhost=h\nusername=u\nservice_url=https://h\n"
+                                   "ks=djJ8\xc2\x85MTIz\n",
+                                   d1, n1, &e) == KC_ENTRY_CORRUPT,
            "parse: a KS with U+0085: corrupt");
+    tap_ok(kc_cache_parse_ks_entry("format=kc2\ndesc=ks1;partner_id=+12345\nexpiry=42\n"
+                                   "protocol=https\nhost=h\nusername=u\nservice_url=https://h\n"
+                                   "privileges=+view:\xc3\xa9\nks=" KS_VECTOR_V2 "\n",
+                                   d1, n1, &e) == KC_ENTRY_CORRUPT,
+           "parse: privileges that are not ASCII: corrupt");
 }
 
 /* A ks- entry on disk whose KS is not the profile partner's (cached by an older version): a
@@ -600,6 +627,48 @@ static void test_nonconforming_on_disk(struct kc_cache *c)
     tap_ok(kc_cache_put_ks(c, &p, &mismatch) == -1, "put: an answer for another partner refused");
 }
 
+/* An entry of the previous format on disk (an older version's): a miss, replaced by a put. */
+static void test_old_format(void)
+{
+    struct kc_cache *c = reopen();
+    struct kc_ks_params p = params("old");
+    struct kc_answer e = entry(ks(11), NOW + 3600), out;
+    TAP_CHECK(c && kc_cache_put_ks(c, &p, &e) == 0);
+    const char *name = NULL;
+    char path[600], *text = NULL;
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    /* the entry just written: the one whose desc names user_id=+old */
+    while (d != NULL && (de = readdir(d)) != NULL && name == NULL) {
+        if (strncmp(de->d_name, "ks-", 3) != 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        text = slurp(path);
+        if (text != NULL && strstr(text, "user_id=+old") != NULL)
+            name = de->d_name;
+    }
+    TAP_CHECK(name != NULL && text != NULL);
+    if (name != NULL && text != NULL) {
+        char old[4096];
+        const char *desc = strstr(text, "desc=");
+        snprintf(old, sizeof old,
+                 "format=kc1\n%.*s\nexpiry=%lld\nprotocol=https\nhost=localhost:8443\n"
+                 "username=0_abc\nks=%s\n",
+                 (int)strcspn(desc, "\n"), desc, (long long)NOW + 3600, ks(12));
+        write_file(path, old, 0600);
+        tap_ok(kc_cache_get_ks(c, &p, 0, NOW, &out) == 0 && access(path, F_OK) != 0,
+               "an older version's entry (kc1): a miss, removed");
+        tap_ok(kc_cache_put_ks(c, &p, &e) == 0 && kc_cache_get_ks(c, &p, 0, NOW, &out) == 1 &&
+                   strcmp(out.ks, ks(11)) == 0 && strcmp(out.partner_id, "12345") == 0 &&
+                   strcmp(out.privileges, "sessionid:0_abc,apptoken:0_abc") == 0,
+               "and replaced by the next put, with every field");
+        kc_answer_clear(&out);
+    }
+    if (d != NULL)
+        closedir(d);
+    kc_cache_close(c);
+}
+
 int main(void)
 {
     NOW = time(NULL);
@@ -631,6 +700,7 @@ int main(void)
     kc_cache_close(c);
     test_dir_trust();
     test_parse_entry();
+    test_old_format();
     tap_ok(kc_cache_get_ks(NULL, NULL, 0, NOW, &(struct kc_answer){0}) == 0, "NULL cache");
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", rt);

@@ -30,8 +30,13 @@ int main(void)
     tap_ok(get && get->front == KC_FRONT_CACHE && get->reads_request &&
                get->answer == KC_ANSWER_CREDENTIAL && get->max_args == 0,
            "get: a cache hit is served by the frontend, keyed by the request");
-    tap_ok(ks && ks->front == KC_FRONT_CACHE && !ks->reads_request && ks->answer == KC_ANSWER_BARE,
-           "ks: a cache hit is served by the frontend, bare");
+    tap_ok(ks && ks->front == KC_FRONT_CACHE && !ks->reads_request &&
+               ks->answer == KC_ANSWER_BARE && ks->answer_option && ks->max_args == KC_ARGS_ANY,
+           "ks: a cache hit is served by the frontend, bare unless --format says otherwise");
+    tap_ok(!get->answer_option, "get: no --format");
+    const struct kc_command *ex = kc_command_find("exec");
+    tap_ok(ex && ex->front == KC_FRONT_EXEC && !ex->reads_request && ex->max_args == KC_ARGS_ANY,
+           "exec: the frontend runs CMD on a cache hit; reads no request (stdin is CMD's)");
     const struct kc_command *store = kc_command_find("store"), *cap = kc_command_find("capability");
     tap_ok(store && store->front == KC_FRONT_IGNORE, "store: ignored by the frontend");
     tap_ok(cap && cap->front == KC_FRONT_MINTER, "capability: answered by the minter only");

@@ -38,6 +38,7 @@ static void test_longest_answer(void)
         .protocol = strdup("https"),
         .host = host,
         .expiry = LLONG_MAX, /* 19 digits */
+        .service_url = strdup("https://h"),
         .partner_id = strdup("1234567890"),
     };
     TAP_CHECK(strlen(a.ks) == KC_ANSWER_MAX_KS);

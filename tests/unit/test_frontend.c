@@ -105,6 +105,51 @@ static void test_libc_only(bool sanitized)
     tap_ok(n > 0 && other == 0, "frontend links libc only");
 }
 
+/* ks --format and exec, served by the frontend from the hit for profile p2 (the minter, run
+ * instead, would fail: the config has no profile p2). */
+static void test_formats_and_exec(const char *opt)
+{
+    tap_ok(run("", ARGS(opt, "--profile=p2", "ks", "--format=json")) == 0 &&
+               strncmp(out, "{\"ks\":\"" KS_VECTOR_V2 "\",\"expiry\":",
+                       strlen("{\"ks\":\"" KS_VECTOR_V2 "\",\"expiry\":")) == 0 &&
+               strstr(out, "\"partnerId\":12345,\"serviceUrl\":\"https://localhost:8443\"") &&
+               err[0] == '\0',
+           "ks --format=json: from the cache");
+    tap_ok(run("", ARGS(opt, "--profile=p2", "ks", "--format", "env")) == 0 &&
+               strncmp(out, "KALTURA_KS=" KS_VECTOR_V2 "\nKALTURA_KS_EXPIRY=",
+                       strlen("KALTURA_KS=" KS_VECTOR_V2 "\nKALTURA_KS_EXPIRY=")) == 0,
+           "ks --format env: from the cache");
+    tap_ok(run("", ARGS(opt, "--profile=p2", "ks", "--format=export")) == 0 &&
+               strncmp(out, "export KALTURA_KS='" KS_VECTOR_V2 "'\n",
+                       strlen("export KALTURA_KS='" KS_VECTOR_V2 "'\n")) == 0,
+           "ks --format=export: from the cache");
+    setenv("KALTURA_CREDENTIAL_PROFILE", "p2", 1);
+    tap_ok(run("", ARGS(opt, "ks")) == 0 && strcmp(out, KS_VECTOR_V2 "\n") == 0,
+           "KALTURA_CREDENTIAL_PROFILE keys the hit like --profile");
+    tap_ok(run("", ARGS(opt, "exec", "--", "sh", "-c",
+                        "echo \"$KALTURA_KS $KALTURA_PARTNER_ID\"")) == 0 &&
+               strcmp(out, KS_VECTOR_V2 " 12345\n") == 0 && err[0] == '\0',
+           "exec: CMD run by the frontend with the cached KS");
+    unsetenv("KALTURA_CREDENTIAL_PROFILE");
+    tap_ok(run("", ARGS(opt, "exec", "--profile", "p2", "--env", "K", "--", "sh", "-c",
+                        "echo \"$K\"; exit 7")) == 7 &&
+               strcmp(out, KS_VECTOR_V2 "\n") == 0,
+           "exec --profile --env: the KS in $K; CMD's exit status");
+    tap_ok(run("", ARGS(opt, "--profile=p2", "exec", "--", "kc-no-such-cmd")) == 127 &&
+               out[0] == '\0' && strstr(err, "command not found") &&
+               strchr(err, '\n') == err + strlen(err) - 1,
+           "exec: a CMD that does not exist: 127, one line, nothing on stdout");
+    /* usage errors are the minter's to word: exit 2, nothing on stdout */
+    tap_ok(run("", ARGS(opt, "--profile=p2", "exec", "sh")) == 2 && out[0] == '\0' &&
+               strstr(err, "before '--'"),
+           "exec without --: exit 2");
+    tap_ok(run("", ARGS(opt, "--profile=p2", "exec", "--")) == 2 && out[0] == '\0',
+           "exec -- without CMD: exit 2");
+    tap_ok(run("", ARGS(opt, "--profile=p2", "ks", "--format=yaml")) == 2 && out[0] == '\0' &&
+               strstr(err, "unknown format 'yaml'"),
+           "ks --format=yaml: exit 2, nothing on stdout");
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -154,6 +199,7 @@ int main(int argc, char **argv)
                           .protocol = (char *)"https",
                           .host = (char *)"localhost:8443",
                           .expiry = (long long)time(NULL) + 3600,
+                          .service_url = (char *)"https://localhost:8443",
                           .partner_id = (char *)"12345"};
     struct kc_config_paths paths = {.files = {conf}, .n = 1, .is_override = 1};
     struct kc_request req = {.protocol = (char *)"https", .host = (char *)"localhost:8443"};
@@ -179,6 +225,7 @@ int main(int argc, char **argv)
            "ks: bare KS, --config=/--profile= forms");
     tap_ok(run("protocol=https\nhost=other\n\n", ARGS(opt, "get")) != 0 || !strstr(out, "djJ8"),
            "other host: not served from the cache");
+    test_formats_and_exec(opt);
     /* protocol without host (CVE-2020-11008's request shape): never answered, not even from
      * an alias an older version may have recorded for it. */
     struct kc_request bare = {.protocol = (char *)"https"};

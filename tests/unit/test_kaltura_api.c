@@ -238,12 +238,12 @@ int main(void)
                  "\"objectType\":\"KalturaSessionInfo\"}",
                  KC_ANSWER_SESSION_INFO) &&
                strcmp(s.ks, KS_VECTOR_V2) == 0 && strcmp(s.user_id, "bob") == 0 &&
-               s.expiry == 1700000100,
-           "session info with JSON numbers");
+               s.expiry == 1700000100 && s.privileges != NULL && strcmp(s.privileges, "x") == 0,
+           "session info with JSON numbers, privileges kept");
     tap_ok(parse("{\"ks\":\"" KS_VECTOR_V2 "\",\"partnerId\":\"12345\",\"expiry\":\"1700000100\"}",
                  KC_ANSWER_SESSION_INFO) &&
-               s.expiry == 1700000100 && s.user_id == NULL,
-           "numeric strings, no userId");
+               s.expiry == 1700000100 && s.user_id == NULL && s.privileges == NULL,
+           "numeric strings, no userId, no privileges");
     {
         /* the vector in the standard alphabet, its '/'s escaped, its 'd' a \u escape */
         GString *ks = g_string_new("\\u0064");
@@ -298,6 +298,15 @@ int main(void)
     g_free(b);
     b = info(KS_VECTOR_V2, "\"userId\":{}");
     bad(b, KC_ANSWER_SESSION_INFO, "userId an object");
+    g_free(b);
+    b = info(KS_VECTOR_V2, "\"userId\":\"u\",\"privileges\":\"a\\nb\"");
+    bad(b, KC_ANSWER_SESSION_INFO, "newline in privileges");
+    g_free(b);
+    b = info(KS_VECTOR_V2, "\"privileges\":\"view:\xc3\xa9\"");
+    bad(b, KC_ANSWER_SESSION_INFO, "non-ASCII privileges");
+    g_free(b);
+    b = info(KS_VECTOR_V2, "\"privileges\":7");
+    bad(b, KC_ANSWER_SESSION_INFO, "privileges a number");
     g_free(b);
     bad("{\"ks\":\"" KS_VECTOR_V2 "\",\"expiry\":1699999999}", KC_ANSWER_SESSION_INFO,
         "expiry in the past");
