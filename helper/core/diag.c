@@ -8,7 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-static void diag_emit(const char *level, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void diag_emit(const char *level, const char *fmt,
+                                                            va_list ap)
 {
     char buf[1024];
     int saved = errno;
