@@ -8,8 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-__attribute__((format(printf, 2, 0))) static void diag_emit(const char *level, const char *fmt,
-                                                            va_list ap)
+void diag_vline(const char *level, const char *fmt, va_list ap)
 {
     char buf[1024];
     int saved = errno;
@@ -43,7 +42,7 @@ void diag_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    diag_emit("", fmt, ap);
+    diag_vline("", fmt, ap);
     va_end(ap);
 }
 
@@ -51,6 +50,6 @@ void diag_warning(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    diag_emit("warning: ", fmt, ap);
+    diag_vline("warning: ", fmt, ap);
     va_end(ap);
 }

@@ -1,13 +1,13 @@
 /* Tracing (trace.h). */
 #include "trace.h"
 
-#include <errno.h>
+#include "diag.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 static bool trace_enabled;
 static long long start_ns;
@@ -69,30 +69,10 @@ void kc_trace(const char *fmt, ...)
 {
     if (!trace_enabled)
         return;
-    char buf[1024];
-    int saved = errno;
-    int n = snprintf(buf, sizeof buf, "kaltura-credential: trace %9.3f ms  ",
-                     (double)(now_ns() - start_ns) / 1e6);
-    size_t len = n > 0 ? (size_t)n : 0;
+    char level[40];
+    snprintf(level, sizeof level, "trace %9.3f ms  ", (double)(now_ns() - start_ns) / 1e6);
     va_list ap;
     va_start(ap, fmt);
-    int m = vsnprintf(buf + len, sizeof buf - len, fmt, ap);
+    diag_vline(level, fmt, ap);
     va_end(ap);
-    if (m > 0)
-        len += (size_t)m;
-    if (len > sizeof buf - 2)
-        len = sizeof buf - 2;
-    for (size_t i = 0; i < len; i++) /* one line, always */
-        if (buf[i] == '\n' || buf[i] == '\r')
-            buf[i] = ' ';
-    buf[len++] = '\n';
-    for (size_t off = 0; off < len;) {
-        ssize_t w = write(STDERR_FILENO, buf + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            break;
-        off += (size_t)w;
-    }
-    errno = saved;
 }
