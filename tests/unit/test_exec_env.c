@@ -63,8 +63,25 @@ static bool has_line(const char *text, const char *line)
     return false;
 }
 
+/* A known start: the test runner may hand us ignored signals (a non-interactive shell's
+ * background job ignores SIGINT and SIGQUIT) or a blocked mask, which CMD would rightly
+ * inherit; the signal test below compares exact masks. */
+static void reset_inherited_signals(void)
+{
+    for (int sig = 1; sig < NSIG; sig++) {
+        struct sigaction sa;
+        if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, NULL, &sa) == 0 &&
+            sa.sa_handler == SIG_IGN)
+            signal(sig, SIG_DFL);
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 int main(void)
 {
+    reset_inherited_signals();
     struct kc_answer a = {.ks = "djJ8c2VjcmV0",
                           .username = "u",
                           .protocol = "https",
