@@ -131,6 +131,7 @@ static enum kc_op_status run(struct kc_op *op, const struct kc_profile *p, bool 
             break;
     }
     kc_cancel_timer_stop(timer);
+    kc_keyring_service_release_spent();
     g_object_unref(op->cancel);
     op->cancel = NULL;
     return st;

@@ -56,6 +56,31 @@ static void drop_source(GSource **source)
     }
 }
 
+/* Cancel watches taken off their context, whose last reference waits for
+ * kc_keyring_service_release_spent(). GLib 2.74's GCancellableSource leaks when its last
+ * reference goes while another thread is still running the cancellable's "cancelled" handlers
+ * (its dispose takes a reference that only a later emission would drop), and our deadline
+ * thread cancels exactly then; once that thread is joined, no emission can be running. */
+static GPtrArray *spent_watches;
+
+static void retire_watch(GSource **source)
+{
+    if (*source) {
+        g_source_destroy(*source);
+        if (!spent_watches)
+            spent_watches = g_ptr_array_new_with_free_func((GDestroyNotify)g_source_unref);
+        g_ptr_array_add(spent_watches, *source);
+        *source = NULL;
+    }
+}
+
+void kc_keyring_service_release_spent(void)
+{
+    if (spent_watches)
+        g_ptr_array_unref(spent_watches);
+    spent_watches = NULL;
+}
+
 /* Stops listening to the prompt: its Completed signal, the cancel watch and the bound. */
 static void stop_listening(struct prompt_run *r)
 {
@@ -63,7 +88,7 @@ static void stop_listening(struct prompt_run *r)
         g_dbus_connection_signal_unsubscribe(r->conn, r->signal);
         r->signal = 0;
     }
-    drop_source(&r->cancelled);
+    retire_watch(&r->cancelled);
     drop_source(&r->bound);
 }
 

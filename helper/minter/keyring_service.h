@@ -30,5 +30,8 @@ SecretService *kc_keyring_service_open(gint64 prompt_bound, GCancellable *cancel
  * G_IO_ERROR_CANCELLED): at the caller's deadline, or at prompt_bound. */
 enum kc_prompt_end { KC_PROMPT_ANSWERED, KC_PROMPT_EXPIRED, KC_PROMPT_BOUND };
 enum kc_prompt_end kc_keyring_service_prompt_end(SecretService *svc);
+/* Frees what prompts left for after the deadline thread (cancel_timer.c) is joined: call it
+ * after kc_cancel_timer_stop(). keyring_service.c says why. */
+void kc_keyring_service_release_spent(void);
 
 #endif
