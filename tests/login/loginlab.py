@@ -63,6 +63,7 @@ class Lab:
     def __init__(self):
         if os.geteuid() != 0:
             raise PermissionError("the login lab needs root")
+        self.lab_lock = sysstate.hold_lab_lock()  # waits for another run's lab
         self.tag = secrets.token_hex(4)
         sysstate.sweep()  # leftovers of a killed earlier run, if its watchdog died too
         self.journal = sysstate.Journal(self.tag)
@@ -270,6 +271,7 @@ class Lab:
             except Exception as e:  # keep going: the journal undoes the rest
                 errors.append(f"{u.name}: {e}")
         errors += self.journal.undo_all()
+        os.close(self.lab_lock)  # never LOCK_UN: a parent may share this open file
         return errors
 
 

@@ -83,6 +83,29 @@ class locked:
         os.close(self.fd)
 
 
+LAB_LOCK = os.path.join(JOURNAL_DIR, "lab.lock")
+LAB_LOCK_FD_ENV = "KC_LOGIN_LAB_LOCK_FD"
+
+
+def hold_lab_lock():
+    """One login lab on the machine at a time, held until the returned fd is closed or the
+    process dies (flock). Two labs would each bind their own /dev/log over the other's, edit
+    the same PAM files and see each other's logins; a second CI run on the machine waits here
+    (tools/test-package takes it too, around its pam-auth-update login). A process that holds
+    it hands it to a child lab in KC_LOGIN_LAB_LOCK_FD (the same open file: flock succeeds at
+    once), as test_kill.py does to keep other labs out between its before and after."""
+    inherited = os.environ.get(LAB_LOCK_FD_ENV)
+    if inherited:
+        fd = os.dup(int(inherited))  # non-inheritable: no watchdog or sshd keeps it
+        os.close(int(inherited))
+        del os.environ[LAB_LOCK_FD_ENV]
+    else:
+        os.makedirs(JOURNAL_DIR, mode=0o700, exist_ok=True)
+        fd = os.open(LAB_LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
 # ---------------------------------------------------------------- file edits
 
 def write_atomic(path, text, like=None):

@@ -45,10 +45,17 @@ def lab_traces(tag):
 
 @unittest.skipUnless(os.geteuid() == 0, "needs root (/etc/pam.d, useradd)")
 class KillTest(unittest.TestCase):
+    def setUp(self):
+        # No other run's lab between our before and after: we hold the lab lock and hand it
+        # to our own lab (sysstate.hold_lab_lock).
+        self.lab_lock = sysstate.hold_lab_lock()
+        self.addCleanup(os.close, self.lab_lock)
+
     def hold(self):
         """A lab in a child process; (process, tag, user, sshd pid, watchdog pid)."""
+        env = dict(os.environ, **{sysstate.LAB_LOCK_FD_ENV: str(self.lab_lock)})
         p = subprocess.Popen([sys.executable, HOLD], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, env=os.environ)
+                             stdout=subprocess.PIPE, env=env, pass_fds=(self.lab_lock,))
         m, _ = read_until(p.stdout.fileno(), rb"READY (\w+) (\w+) (\d+) (\d+)\n", 60,
                           what="the lab to be set up")
         tag, user = m[1].decode(), m[2].decode()
