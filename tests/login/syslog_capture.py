@@ -65,6 +65,15 @@ class Syslog:
         with self.lock:
             return list(self.lines[mark:])
 
+    def flush(self):
+        """Waits until every line sent before this call has been read: a datagram socket
+        queues in arrival order, so once our own marker is read, so is all that a program
+        which has exited logged before it."""
+        marker = f"kc-syslog-flush {os.getpid()} {id(self)} {len(self.lines)} {os.urandom(4).hex()}"
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+            s.sendto(marker.encode(), self.PATH)
+        self.wait_line(re.escape(marker))
+
     def wait_line(self, regex, mark=0, timeout=10):
         return wait_for(lambda: next((l for l in self.since(mark) if re.search(regex, l)),
                                      None), timeout, f"a syslog line matching {regex!r}")

@@ -145,6 +145,7 @@ class LoginTest(unittest.TestCase):
     def assert_no_secret_logged(self):
         """Neither a token nor a KS seen in this test appears in what the module, the login
         programs and sshd logged (syslog via the test's /dev/log, sshd's stderr)."""
+        self.syslog.flush()
         logs = self.syslog.since(self.mark) + self.lab.sshd.log[self.sshd_mark:]
         text = "\n".join(logs)
         for s in self.secrets:
@@ -428,6 +429,7 @@ class LoginTest(unittest.TestCase):
             closed = a.close()
         self.assertEqual(closed.rc, 0, closed)
         tag = f"pam_kaltura(su-l:session): (user {self.user.name})"
+        self.syslog.flush()  # su has exited; its last lines may not have been read yet
         lines = [l for l in self.syslog.since(mark) if tag in l]
         self.assertFalse([l for l in lines if "revoked" in l], lines)
         self.assertTrue([l for l in lines if re.search(r"fail|error|invalid", l, re.I)], lines)
