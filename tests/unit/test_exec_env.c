@@ -12,7 +12,8 @@
 #include "exec_env.h"
 #include "tap.h"
 
-static char out[8192], err[1024];
+/* out holds all of `env`'s output: a build environment (dpkg-buildpackage, dh) is tens of KiB */
+static char out[1 << 20], err[4096];
 
 static int ignore_before_save = -1, ignore_after_save = -1;
 
