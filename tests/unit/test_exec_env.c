@@ -55,6 +55,20 @@ static int run(const struct kc_answer *a, const char *var, char *const *cmd)
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* SigIgn of a /proc/PID/status text without glibc's own signals (32 up to SIGRTMIN): nobody
+ * can change those through sigaction, and GNU make, for one, starts its commands with them
+ * ignored. */
+static unsigned long long user_ignored(const char *status)
+{
+    const char *p = strstr(status, "SigIgn:\t");
+    if (p == NULL)
+        return ~0ULL;
+    unsigned long long v = strtoull(p + strlen("SigIgn:\t"), NULL, 16);
+    for (int sig = 32; sig < SIGRTMIN; sig++)
+        v &= ~(1ULL << (sig - 1));
+    return v;
+}
+
 static bool has_line(const char *text, const char *line)
 {
     size_t n = strlen(line);
@@ -147,7 +161,7 @@ int main(void)
     ignore_after_save = SIGPIPE;
     rc = run(&a, "KALTURA_KS", sig_cmd);
     tap_ok(rc == 0 && strstr(out, "SigBlk:\t0000000000000000\n") != NULL &&
-               strstr(out, "SigIgn:\t0000000000000200\n") != NULL,
+               user_ignored(out) == 0x200,
            "CMD gets the start's mask and ignored signals (SIGUSR1 ignored, SIGPIPE not)");
     ignore_before_save = ignore_after_save = -1;
 
