@@ -464,8 +464,13 @@ class KeePassXC(Provider):
         leaves it as it was: the caller checks and flushes once more)."""
         before = os.stat(self.db).st_mtime_ns
         KeePassXC.flushes += 1
+        # Under load KeePassXC may not answer ReadAlias in time (or not have its alias back
+        # yet after a save): nothing to set now; the caller checks the file and comes back.
+        path = default_collection()
+        if path is None:
+            return
         try:
-            call(SECRETS, default_collection(), PROPS, "Set", COLLECTION, "Label",
+            call(SECRETS, path, PROPS, "Set", COLLECTION, "Label",
                  dbus.String(f"kc-test-{KeePassXC.flushes}", variant_level=1))
         except dbus.DBusException:
             return  # locked: nothing to write (the caller checks and comes back)
