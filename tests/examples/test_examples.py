@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 import taptest
-from kchelper import SRC, HelperTest, create_token, emu, emu_partner, scaled, stats
+from kchelper import SRC, HelperTest, emu, emu_partner, scaled, stats
 
 EXAMPLES = os.path.join(SRC, "examples")
 NODE_DIR = os.path.join(os.environ.get("KC_BUILD_ROOT", ""), "examples-node")
@@ -43,9 +43,7 @@ class Example(HelperTest):
 
     def setUp(self):
         super().setUp()
-        self.tid, self.tok = create_token()
-        p = self.sb.login(self.tid, self.tok)
-        self.assertEqual(p.returncode, 0, p.stderr)
+        self.tid, self.tok = self.logged_in()
         ca = os.environ["KC_EMU_CA"]
         # how each runtime is told to trust the emulator's CA (a real server needs none)
         self.env = {"NODE_EXTRA_CA_CERTS": ca, "SSL_CERT_FILE": ca, "CURL_CA_BUNDLE": ca,

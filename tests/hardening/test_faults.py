@@ -10,7 +10,7 @@ import subprocess
 import time
 
 import taptest
-from kchelper import (FRONTEND, HelperTest, create_token, emu, emu_host, parse_output, scaled,
+from kchelper import (FRONTEND, HelperTest, emu, emu_host, parse_output, scaled,
                       stats, wrapped)
 
 GET = b"protocol=https\nhost=%s\nprofile=%s\n\n"
@@ -68,12 +68,8 @@ def cache_snapshot(run_dir):
 class Faults(HelperTest):
     def setUp(self):
         super().setUp()
-        self.tid, tok = create_token()
-        p = self.sb.login(self.tid, tok, profile="victim")
-        self.assertEqual(p.returncode, 0, p.stderr)
-        self.oid, otok = create_token()
-        p = self.sb.login(self.oid, otok, profile="other")
-        self.assertEqual(p.returncode, 0, p.stderr)
+        self.tid, tok = self.logged_in(profile="victim")
+        self.oid, otok = self.logged_in(profile="other")
         self.sb.write_config(self.sb.profile_config("victim", self.tid, timeout=TIMEOUT) +
                              self.sb.profile_config("other", self.oid))
         # login left the KS its check minted; the victim's get must go to the network

@@ -189,6 +189,14 @@ class HelperTest(unittest.TestCase):
     def tearDown(self):
         self.sb.cleanup()
 
+    def logged_in(self, **login_args):
+        """A new App Token on the emulator, logged in (Sandbox.login's keyword arguments);
+        the login must succeed. Returns (token id, token)."""
+        tid, tok = create_token()
+        p = self.sb.login(tid, tok, **login_args)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return tid, tok
+
     def assertFails(self, p, code, *words):
         """A failure: exit code, empty stdout, exactly one stderr line, naming words."""
         msg = f"rc={p.returncode} stdout={p.stdout!r} stderr={p.stderr!r}"

@@ -50,9 +50,7 @@ class Doctor(HelperTest):
 
     def setUp(self):
         super().setUp()
-        self.tid, self.tok = create_token()
-        p = self.sb.login(self.tid, self.tok)
-        self.assertEqual(p.returncode, 0, p.stderr)
+        self.tid, self.tok = self.logged_in()
 
     def doctor(self, *args, env=None, code=0):
         """Runs doctor; checks the exit code and that every stdout line is one check; returns

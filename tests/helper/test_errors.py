@@ -17,9 +17,7 @@ SHORT = round(scaled(2))
 class Errors(HelperTest):
     def setUp(self):
         super().setUp()
-        self.tid, self.tok = create_token()
-        p = self.sb.login(self.tid, self.tok)
-        self.assertEqual(p.returncode, 0, p.stderr)
+        self.tid, self.tok = self.logged_in()
 
     def get(self, *args):
         return self.sb.run(*args, "get", input=GET % emu_host().encode())

@@ -33,9 +33,7 @@ class Exec(HelperTest):
 
     def setUp(self):
         super().setUp()
-        self.tid, self.tok = create_token()
-        p = self.sb.login(self.tid, self.tok)
-        self.assertEqual(p.returncode, 0, p.stderr)
+        self.tid, self.tok = self.logged_in()
         self.forget()
 
     def forget(self, env=None):
@@ -216,9 +214,7 @@ class Exec(HelperTest):
                 self.assertFails(self.sb.run("exec", *args), 2, *words)
 
     def test_exec_profile_option_and_variable(self):
-        tid2, tok2 = create_token()
-        p = self.sb.login(tid2, tok2, profile="second")
-        self.assertEqual(p.returncode, 0, p.stderr)
+        tid2, tok2 = self.logged_in(profile="second")
         ks_of = lambda p: json.loads(p.stdout)["env"]["KALTURA_KS"]  # noqa: E731
         cases = [
             (["exec", "--profile", "second"], {}, tid2),
@@ -234,8 +230,7 @@ class Exec(HelperTest):
                 self.assertIn(f"apptoken:{want}", validate(ks_of(p))[1]["privileges"])
 
     def test_profile_variable(self):
-        tid2, tok2 = create_token()
-        self.sb.login(tid2, tok2, profile="second")
+        tid2, _ = self.logged_in(profile="second")
         env = {"KALTURA_CREDENTIAL_PROFILE": "second"}
         cold, warm = self.minted(lambda: self.sb.run("ks", env=env), env)
         self.assertEqual(cold.stdout, warm.stdout, "the frontend keys its hit on the variable")

@@ -27,9 +27,7 @@ class Flow(HelperTest):
                 self.assertKs(self.sb.run("--profile", "p" + h, "get", input=b"\n"), tid)
 
     def test_login_writes_config_and_get_works(self):
-        tid, tok = create_token()
-        p = self.sb.login(tid, tok)
-        self.assertEqual(p.returncode, 0, p.stderr)
+        tid, tok = self.logged_in()
         with open(self.sb.config) as f:
             text = f.read()
         self.assertIn(f"app_token_id={tid}", text)

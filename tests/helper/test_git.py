@@ -3,15 +3,13 @@ import os
 import subprocess
 
 import taptest
-from kchelper import GIT_HELPER, HelperTest, create_token, emu_host, validate, scaled
+from kchelper import GIT_HELPER, HelperTest, emu_host, validate, scaled
 
 
 class Git(HelperTest):
     def setUp(self):
         super().setUp()
-        self.tid, tok = create_token()
-        p = self.sb.login(self.tid, tok)
-        self.assertEqual(p.returncode, 0, p.stderr)
+        self.tid, tok = self.logged_in()
 
     def git(self, *args, input):
         env = dict(self.sb.env, GIT_TERMINAL_PROMPT="0", GIT_CONFIG_NOSYSTEM="1")

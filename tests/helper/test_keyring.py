@@ -38,9 +38,7 @@ class Keyring(HelperTest):
         return self.sb.run("get", input=GET % emu_host().encode(), env=env)
 
     def test_a_login_stores_item_with_schema(self):
-        tid, tok = create_token()
-        p = self.sb.login(tid, tok)
-        self.assertEqual(p.returncode, 0, p.stderr)
+        tid, tok = self.logged_in()
         found = secret_tool("lookup", "xdg:schema", "org.kaltura.AppToken", "app_token_id", tid)
         self.assertEqual(found.stdout.decode(), tok, "the token is the item's secret")
         listing = secret_tool("search", "--all", "app_token_id", tid)
@@ -71,9 +69,7 @@ class Keyring(HelperTest):
     def test_y_hung_keyring_times_out(self):
         # A Secret Service that accepts the D-Bus call but never answers (here: stopped) must
         # not hold get up for the bus's 25 s default: the lookup gives up after `timeout`.
-        tid, tok = create_token()
-        p = self.sb.login(tid, tok)
-        self.assertEqual(p.returncode, 0, p.stderr)
+        tid, tok = self.logged_in()
         self.sb.write_config(self.sb.profile_config("default", tid, timeout=2))
         self.sb.run("erase", input=b"\n")  # cold cache: the token is needed
         pid = secret_service_pid()
@@ -96,9 +92,7 @@ class Keyring(HelperTest):
         self.assertKs(self.get(), tid)
 
     def test_z_locked_keyring(self):
-        tid, tok = create_token()
-        p = self.sb.login(tid, tok)
-        self.assertEqual(p.returncode, 0, p.stderr)
+        tid, tok = self.logged_in()
         self.sb.run("erase", input=b"\n")  # no cached KS: the token is needed
         subprocess.run(["gdbus", "call", "--session", "--dest", "org.freedesktop.secrets",
                         "--object-path", "/org/freedesktop/secrets", "--method",

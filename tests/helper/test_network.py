@@ -21,9 +21,7 @@ class CaFile(HelperTest):
 
     def setUp(self):
         super().setUp()
-        self.tid, self.tok = create_token()
-        p = self.sb.login(self.tid, self.tok, extra=["--no-verify"])
-        self.assertEqual(p.returncode, 0, p.stderr)
+        self.tid, self.tok = self.logged_in(extra=["--no-verify"])
         self.store = os.path.join(self.sb.dir, "system-certs")
         os.mkdir(self.store)
 

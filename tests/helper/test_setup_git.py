@@ -7,7 +7,7 @@ import shutil
 import subprocess
 
 import taptest
-from kchelper import (FRONTEND, WRAP, HelperTest, create_token, emu_url, scaled, validate,
+from kchelper import (FRONTEND, WRAP, HelperTest, emu_url, scaled, validate,
                       wrapped)
 
 GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1"}
@@ -18,9 +18,7 @@ class SetupGit(HelperTest):
 
     def setUp(self):
         super().setUp()
-        self.tid, tok = create_token()
-        p = self.sb.login(self.tid, tok)
-        self.assertEqual(p.returncode, 0, p.stderr)
+        self.tid, tok = self.logged_in()
         self.key = f"credential.{emu_url()}.helper"
         self.store = os.path.join(self.sb.home, ".git-credentials")
 
@@ -92,9 +90,7 @@ class SetupGit(HelperTest):
         self.assertIn(b"nothing to remove", p.stdout)
 
     def test_profile_and_config(self):
-        tid2, tok2 = create_token()
-        p = self.sb.login(tid2, tok2, profile="second")
-        self.assertEqual(p.returncode, 0, p.stderr)
+        tid2, tok2 = self.logged_in(profile="second")
         for args, env in ((["setup-git", "--profile", "second"], {}),
                           (["--profile", "second", "setup-git"], {}),
                           (["setup-git"], {"KALTURA_CREDENTIAL_PROFILE": "second"})):

@@ -9,7 +9,7 @@ import os
 import re
 
 import taptest
-from kchelper import HelperTest, create_token, emu, emu_host, parse_output
+from kchelper import HelperTest, emu, emu_host, parse_output
 
 GET = b"protocol=https\nhost=%s\n\n"
 TRACE_RE = re.compile(r"^kaltura-credential: trace +(\d+\.\d{3}) ms  (.*)$")
@@ -20,9 +20,7 @@ class Trace(HelperTest):
 
     def setUp(self):
         super().setUp()
-        self.tid, self.tok = create_token()
-        p = self.sb.login(self.tid, self.tok)
-        self.assertEqual(p.returncode, 0, p.stderr)
+        self.tid, self.tok = self.logged_in()
         self.sb.run("erase", input=b"\n")
 
     def steps(self, p):
