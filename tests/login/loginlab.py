@@ -15,7 +15,8 @@ too: sysstate.py):
   - a tiny HTTP CONNECT proxy that counts what goes through it.
 Everything waits for events (a line on a pipe, a name on the bus, a process's exit), never
 for a fixed time. The pieces: lab_user.py (users, bus, keyring), private_sshd.py,
-syslog_capture.py, connect_proxy.py, labcommon.py (paths, waiting), sysstate.py (undo).
+syslog_capture.py, labcommon.py (paths, waiting), sysstate.py (undo); the proxy is
+tests/lib/recording_proxy.py.
 """
 import os
 import re

@@ -15,7 +15,7 @@ import unittest
 
 import loginlab
 import taptest
-from connect_proxy import ConnectProxy
+from recording_proxy import RecordingProxy  # tests/lib
 from labcommon import MODULE, ROOT_ENV, SHOW_KS, scaled, wait_for
 from private_sshd import Sshd
 from syslog_capture import Syslog
@@ -59,7 +59,7 @@ class LoginTest(unittest.TestCase):
         cls.bare = lab.add_user("n")  # never ran `kaltura-credential login`: no config
         lab.check_helper_reachable(user)
         https_port = emu.info["https_port"]
-        cls.proxy = ConnectProxy({("localhost", https_port)})
+        cls.proxy = RecordingProxy({https_port})
 
         # The user's desktop session, where `kaltura-credential login` stored the token.
         user.world(bus=True, keyring="unlocked")
@@ -513,11 +513,11 @@ class LoginTest(unittest.TestCase):
         line = (f"session required pam_env.so readenv=1 user_readenv=0 envfile={env_file} "
                 f"conffile={self.empty_conf}")
         self.configure(["su"], extra={self.user.name: [line]})
-        before = self.proxy.count()
+        before = self.proxy.counts()[0]
         self.emu.control("reset-stats")
         login = self.lab.su(self.user, command=SHOW_KS + "; env | grep -i _proxy=")
         self.assert_ks(login)
-        return login, self.proxy.count() - before, self.emu.stats()["connections"]
+        return login, self.proxy.counts()[0] - before, self.emu.stats()["connections"]
 
     def check_proxy_from_env(self, name):
         """https_proxy or HTTPS_PROXY in the PAM environment (here from pam_env, as from
@@ -544,10 +544,10 @@ class LoginTest(unittest.TestCase):
                 f.write(f"\n[viaproxy]\n{self.conf_keys}app_token_id = {self.token['id']}\n"
                         f"proxy = {self.proxy.url}\n")
             self.configure(["su"], ["profile=viaproxy"])
-            before = self.proxy.count()
+            before = self.proxy.counts()[0]
             self.emu.control("reset-stats")
             self.assert_ks(self.lab.su(self.user))
-            tunnels = self.proxy.count() - before
+            tunnels = self.proxy.counts()[0] - before
             self.assertGreaterEqual(tunnels, 1, "the helper did not go through the proxy")
             self.assertEqual(self.emu.stats()["connections"], tunnels)
         finally:
