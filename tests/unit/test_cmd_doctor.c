@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "doctor.h"
+#include "capture.h"
 #include "tap.h"
 
 static char out[4096];
@@ -13,18 +14,10 @@ static char out[4096];
 /* Runs kc_doctor_clock(r, server, local) with stdout captured into out. */
 static void clock_line(struct kc_report *r, long long server, long long local)
 {
-    char path[] = "/tmp/kc-doctor-XXXXXX";
-    int fd = mkstemp(path), saved = dup(1);
-    fflush(stdout);
-    dup2(fd, 1);
+    struct capture c;
+    capture_begin(&c, 1);
     kc_doctor_clock(r, server, local);
-    fflush(stdout);
-    dup2(saved, 1);
-    close(saved);
-    ssize_t n = pread(fd, out, sizeof out - 1, 0);
-    out[n > 0 ? n : 0] = '\0';
-    close(fd);
-    unlink(path);
+    capture_end(&c, out, sizeof out);
 }
 
 int main(void)
@@ -47,20 +40,12 @@ int main(void)
     tap_ok(strncmp(out, "warn  clock: the server's answer had no usable Date header", 58) == 0,
            "no Date header: a warning");
     tap_ok(r.first_failure == 0, "warnings are not failures");
-    char path[] = "/tmp/kc-doctor-XXXXXX";
-    int fd = mkstemp(path), saved = dup(1);
-    fflush(stdout);
-    dup2(fd, 1);
+    struct capture c;
+    capture_begin(&c, 1);
     kc_report(&r, KC_CHECK_FAIL, 7, "keyring: locked\nsecond line");
     kc_report(&r, KC_CHECK_FAIL, 9, "service: down");
     kc_report(&r, KC_CHECK_SKIP, 0, "token: not looked up");
-    fflush(stdout);
-    dup2(saved, 1);
-    close(saved);
-    ssize_t n = pread(fd, out, sizeof out - 1, 0);
-    out[n > 0 ? n : 0] = '\0';
-    close(fd);
-    unlink(path);
+    capture_end(&c, out, sizeof out);
     tap_ok(strcmp(out, "fail  keyring: locked second line\nfail  service: down\n"
                        "skip  token: not looked up\n") == 0,
            "one line per check, a newline in a message cannot make two");

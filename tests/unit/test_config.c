@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "contract.h"
+#include "capture.h"
 #include "tap.h"
 
 static GError *err;
@@ -272,19 +273,11 @@ static void test_files(void)
  * one string (g_free). */
 static char *load_said(const char *text)
 {
-    char path[] = "/tmp/kc-config-err-XXXXXX";
-    int fd = mkstemp(path), saved = dup(2);
-    fflush(stderr);
-    dup2(fd, 2);
+    struct capture cap;
+    char buf[4096];
+    capture_begin(&cap, 2);
     struct kc_config *c = load2(NULL, text);
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
-    char buf[4096] = "";
-    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-    buf[n > 0 ? n : 0] = '\0';
-    close(fd);
-    unlink(path);
+    capture_end(&cap, buf, sizeof buf);
     kc_config_free(c);
     /* one line: it goes into a TAP description */
     return g_strdelimit(g_strdup_printf("%s%s", buf, err ? err->message : ""), "\n", ' ');

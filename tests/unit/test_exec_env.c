@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "exec_env.h"
+#include "capture.h"
 #include "tap.h"
 
 /* out holds all of `env`'s output: a build environment (dpkg-buildpackage, dh) is tens of KiB */
@@ -22,15 +23,14 @@ static int ignore_before_save = -1, ignore_after_save = -1;
  * status. */
 static int run(const struct kc_answer *a, const char *var, char *const *cmd)
 {
-    char opath[] = "/tmp/kc-exec-out-XXXXXX", epath[] = "/tmp/kc-exec-err-XXXXXX";
-    int fo = mkstemp(opath), fe = mkstemp(epath);
-    if (fo < 0 || fe < 0)
-        abort();
+    struct capture_file fo, fe;
+    capture_file_open(&fo);
+    capture_file_open(&fe);
     fflush(stdout);
     pid_t pid = fork();
     if (pid == 0) {
-        dup2(fo, 1);
-        dup2(fe, 2);
+        dup2(fo.fd, 1);
+        dup2(fe.fd, 2);
         if (ignore_before_save > 0)
             signal(ignore_before_save, SIG_IGN);
         kc_exec_save_signals();
@@ -44,14 +44,10 @@ static int run(const struct kc_answer *a, const char *var, char *const *cmd)
     }
     int st;
     waitpid(pid, &st, 0);
-    ssize_t n = pread(fo, out, sizeof out - 1, 0);
-    out[n > 0 ? n : 0] = '\0';
-    n = pread(fe, err, sizeof err - 1, 0);
-    err[n > 0 ? n : 0] = '\0';
-    close(fo);
-    close(fe);
-    unlink(opath);
-    unlink(epath);
+    capture_file_read(&fo, out, sizeof out);
+    capture_file_read(&fe, err, sizeof err);
+    capture_file_close(&fo);
+    capture_file_close(&fe);
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 

@@ -13,6 +13,7 @@
 
 #include "cache.h"
 #include "ks_forge.h"
+#include "capture.h"
 #include "tap.h"
 
 static const char *fe;
@@ -26,32 +27,29 @@ static int run(const char *in, const char *const *args)
     for (; args[n - 1] != NULL; n++)
         argv[n] = (char *)args[n - 1];
     argv[n] = NULL;
-    char inpath[] = "/tmp/kc-fe-in-XXXXXX", opath[] = "/tmp/kc-fe-out-XXXXXX",
-         epath[] = "/tmp/kc-fe-err-XXXXXX";
-    int fi = mkstemp(inpath), fo = mkstemp(opath), fe2 = mkstemp(epath);
-    if (write(fi, in, strlen(in)) != (ssize_t)strlen(in))
+    struct capture_file fi, fo, fe2;
+    capture_file_open(&fi); /* the child's stdin */
+    capture_file_open(&fo);
+    capture_file_open(&fe2);
+    if (write(fi.fd, in, strlen(in)) != (ssize_t)strlen(in))
         abort();
-    lseek(fi, 0, SEEK_SET);
+    lseek(fi.fd, 0, SEEK_SET);
+    fflush(stdout);
     pid_t pid = fork();
     if (pid == 0) {
-        dup2(fi, 0);
-        dup2(fo, 1);
-        dup2(fe2, 2);
+        dup2(fi.fd, 0);
+        dup2(fo.fd, 1);
+        dup2(fe2.fd, 2);
         execv(fe, argv);
         _exit(127);
     }
     int st;
     waitpid(pid, &st, 0);
-    ssize_t r = pread(fo, out, sizeof out - 1, 0);
-    out[r > 0 ? r : 0] = '\0';
-    r = pread(fe2, err, sizeof err - 1, 0);
-    err[r > 0 ? r : 0] = '\0';
-    close(fi);
-    close(fo);
-    close(fe2);
-    unlink(inpath);
-    unlink(opath);
-    unlink(epath);
+    capture_file_read(&fo, out, sizeof out);
+    capture_file_read(&fe2, err, sizeof err);
+    capture_file_close(&fi);
+    capture_file_close(&fo);
+    capture_file_close(&fe2);
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 

@@ -8,6 +8,7 @@
 #include "contract.h"
 #include "kaltura_api.h"
 #include "ks_forge.h"
+#include "capture.h"
 #include "tap.h"
 
 #define NOW 1700000000LL
@@ -158,22 +159,14 @@ static char *api_new_stderr(bool allow_insecure, bool *made)
                            .partner_id = (char *)"12345",
                            .timeout = 5,
                            .allow_insecure = allow_insecure};
-    char path[] = "/tmp/kc-api-new-XXXXXX";
-    int fd = mkstemp(path), saved = dup(2);
+    struct capture c;
+    char buf[1024];
     GError *e = NULL;
-    fflush(stderr);
-    dup2(fd, 2);
+    capture_begin(&c, 2);
     struct kc_api *a = kc_api_new(&p, &e);
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
+    capture_end(&c, buf, sizeof buf);
     *made = a != NULL;
     kc_api_free(a);
-    char buf[1024] = "";
-    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-    buf[n > 0 ? n : 0] = '\0';
-    close(fd);
-    unlink(path);
     /* one line: it goes into a TAP description */
     char *out = g_strdelimit(g_strdup_printf("%s%s", buf, e ? e->message : ""), "\n", ' ');
     tap_ok(allow_insecure || (e && e->code == KC_EXIT_CONFIG), "error code %d", e ? e->code : -1);

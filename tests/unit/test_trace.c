@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "tap.h"
 #include "trace.h"
 
@@ -13,18 +14,10 @@ static char captured[4096];
 /* Runs kc_trace(msg) with stderr redirected; captured holds what was written. */
 static void trace_to_buffer(const char *msg)
 {
-    char path[] = "/tmp/kc-trace-XXXXXX";
-    int fd = mkstemp(path), saved = dup(2);
-    if (fd < 0 || saved < 0)
-        abort();
-    dup2(fd, 2);
+    struct capture c;
+    capture_begin(&c, 2);
     kc_trace("%s", msg);
-    dup2(saved, 2);
-    close(saved);
-    ssize_t n = pread(fd, captured, sizeof captured - 1, 0);
-    captured[n > 0 ? n : 0] = '\0';
-    close(fd);
-    unlink(path);
+    capture_end(&c, captured, sizeof captured);
 }
 
 int main(void)
