@@ -315,8 +315,7 @@ enum kc_entry_rc kc_cache_parse_ks_entry(const char *buf, const char *desc, size
     out->partner_id = desc_partner(desc, desc_len);
     out->user_id = field_dup(buf, "user_id");           /* an empty line: none */
     out->privileges = opt_field_dup(buf, "privileges"); /* "-": not sent, "+...": the value */
-    /* Only what the writer may print: a '
-', an over-long value, or a KS that is not a
+    /* Only what the writer may print: a '\r', an over-long value, or a KS that is not a
      * well-formed KS of the entry's partner (one cached before that check) is a corrupt
      * entry: a miss. */
     if (!kc_answer_ok(out)) {
