@@ -150,17 +150,24 @@ static int write_answer(FILE *out, const struct kc_answer *a, enum kc_answer_for
     return 0;
 }
 
+int kc_answer_check(const struct kc_answer *a)
+{
+    if (kc_answer_ok(a))
+        return KC_EXIT_OK;
+    diag_error("the KS is not a well-formed KS of partner %s, or a value given with it is not "
+               "printable ASCII, or is too long",
+               a->partner_id != NULL && kc_text_ok(a->partner_id, KC_KS_PARTNER_MAX,
+                                                   KC_TEXT_NONEMPTY | KC_TEXT_ASCII)
+                   ? a->partner_id
+                   : "(none)");
+    return KC_EXIT_BAD_RESPONSE;
+}
+
 int kc_answer_print(FILE *out, const struct kc_answer *a, enum kc_answer_format format)
 {
-    if (!kc_answer_ok(a)) {
-        diag_error("the KS is not a well-formed KS of partner %s, or a value printed with it "
-                   "is not printable ASCII, or is too long",
-                   a->partner_id != NULL && kc_text_ok(a->partner_id, KC_KS_PARTNER_MAX,
-                                                       KC_TEXT_NONEMPTY | KC_TEXT_ASCII)
-                       ? a->partner_id
-                       : "(none)");
-        return KC_EXIT_BAD_RESPONSE;
-    }
+    int rc = kc_answer_check(a);
+    if (rc != KC_EXIT_OK)
+        return rc;
     errno = 0;
     if (write_answer(out, a, format) != 0 || fflush(out) != 0) {
         diag_error("cannot write to standard output: %s", errno ? strerror(errno) : "write error");

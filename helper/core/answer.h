@@ -46,6 +46,10 @@ enum kc_answer_format {
  * decimal partner id, expiry > 0. The cache keeps and serves nothing else. */
 bool kc_answer_ok(const struct kc_answer *a);
 
+/* kc_answer_ok with its diagnostic: KC_EXIT_OK, or KC_EXIT_BAD_RESPONSE with one line printed
+ * saying which partner's KS was expected. What print and exec check before using a. */
+int kc_answer_check(const struct kc_answer *a);
+
 /* Writes a to out and flushes it. Every value is checked before anything is written, so on
  * failure out holds nothing of the answer. Returns KC_EXIT_OK; KC_EXIT_BAD_RESPONSE when a value
  * cannot be printed; KC_EXIT_INTERNAL when the write failed. A failure has printed its

@@ -28,11 +28,8 @@ int kc_cmd_exec(const struct kc_cli *cli)
     int rc = kc_select(cli->config, profile, NULL, &cfg, &p, &not_served);
     if (rc == KC_EXIT_OK)
         rc = kc_obtain_ks(cfg, profile, p, NULL, &e);
-    if (rc == KC_EXIT_OK && !kc_answer_ok(&e)) {
-        diag_error("the KS or a value given with it is not one line of printable text, or is "
-                   "too long");
-        rc = KC_EXIT_BAD_RESPONSE;
-    }
+    if (rc == KC_EXIT_OK)
+        rc = kc_answer_check(&e);
     kc_config_free(cfg);
     if (rc == KC_EXIT_OK) {
         umask(cli->user_umask); /* CMD runs as it would from the frontend (a cache hit) */
