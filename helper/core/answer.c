@@ -75,16 +75,23 @@ static int put_var(FILE *out, bool export, const char *name, const char *value)
     return put_quoted(out, value);
 }
 
+void kc_answer_vars(const struct kc_answer *a, const char *ks_var, char expiry[24],
+                    struct kc_answer_var vars[KC_ANSWER_VARS])
+{
+    snprintf(expiry, 24, "%lld", a->expiry);
+    vars[0] = (struct kc_answer_var){ks_var, a->ks};
+    vars[1] = (struct kc_answer_var){KC_VAR_EXPIRY, expiry};
+    vars[2] = (struct kc_answer_var){KC_VAR_PARTNER, a->partner_id};
+    vars[3] = (struct kc_answer_var){KC_VAR_URL, a->service_url};
+}
+
 static int write_vars(FILE *out, const struct kc_answer *a, bool export)
 {
     char expiry[24];
-    snprintf(expiry, sizeof expiry, "%lld", a->expiry);
-    const char *vars[][2] = {{KC_VAR_KS, a->ks},
-                             {KC_VAR_EXPIRY, expiry},
-                             {KC_VAR_PARTNER, a->partner_id},
-                             {KC_VAR_URL, a->service_url}};
-    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
-        if (put_var(out, export, vars[i][0], vars[i][1]) != 0 || fputc('\n', out) == EOF)
+    struct kc_answer_var vars[KC_ANSWER_VARS];
+    kc_answer_vars(a, KC_VAR_KS, expiry, vars);
+    for (size_t i = 0; i < KC_ANSWER_VARS; i++)
+        if (put_var(out, export, vars[i].name, vars[i].value) != 0 || fputc('\n', out) == EOF)
             return -1;
     return 0;
 }

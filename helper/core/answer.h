@@ -33,6 +33,18 @@ struct kc_answer {
 };
 void kc_answer_clear(struct kc_answer *a);
 
+/* The variables of an answer, in that order: ks_var (KALTURA_KS, or exec --env's name) holds
+ * the KS, then KC_VAR_EXPIRY (written into expiry, decimal), KC_VAR_PARTNER, KC_VAR_URL. One
+ * list for `exec` and `ks --format=env|export`, so both always name the same variables. The
+ * pointers are into a and expiry. */
+enum { KC_ANSWER_VARS = 4 };
+struct kc_answer_var {
+    const char *name;
+    const char *value;
+};
+void kc_answer_vars(const struct kc_answer *a, const char *ks_var, char expiry[24],
+                    struct kc_answer_var vars[KC_ANSWER_VARS]);
+
 enum kc_answer_format {
     KC_ANSWER_CREDENTIAL, /* get: the five key=value lines of the credential protocol */
     KC_ANSWER_BARE,       /* ks: the KS and a newline */

@@ -57,14 +57,22 @@ bool kc_exec_env_name_ok(const char *name)
            strcmp(name, KC_VAR_URL) != 0;
 }
 
-/* Is entry ("NAME=value") one of names[0..n)? */
-static bool named(const char *entry, const char *const *names, size_t n)
+/* Is entry ("NAME=value") named name? */
+static bool named(const char *entry, const char *name)
 {
-    for (size_t i = 0; i < n; i++) {
-        size_t len = strlen(names[i]);
-        if (strncmp(entry, names[i], len) == 0 && entry[len] == '=')
+    size_t len = strlen(name);
+    return strncmp(entry, name, len) == 0 && entry[len] == '=';
+}
+
+/* Is entry one of ours (vars) or an internal variable: left out of CMD's environment? */
+static bool replaced(const char *entry, const struct kc_answer_var *vars)
+{
+    for (size_t i = 0; i < KC_ANSWER_VARS; i++)
+        if (named(entry, vars[i].name))
             return true;
-    }
+    for (size_t i = 0; i < sizeof internal_vars / sizeof internal_vars[0]; i++)
+        if (named(entry, internal_vars[i]))
+            return true;
     return false;
 }
 
@@ -79,29 +87,26 @@ static char *assignment(const char *name, const char *value)
 int kc_exec_with_answer(const struct kc_answer *a, const char *ks_var, char *const *cmd)
 {
     char expiry[24];
-    snprintf(expiry, sizeof expiry, "%lld", a->expiry);
-    const char *ours[] = {ks_var, KC_VAR_EXPIRY, KC_VAR_PARTNER, KC_VAR_URL};
-    const char *values[] = {a->ks, expiry, a->partner_id, a->service_url};
-    enum { N_OURS = sizeof ours / sizeof ours[0] };
+    struct kc_answer_var vars[KC_ANSWER_VARS];
+    kc_answer_vars(a, ks_var, expiry, vars);
     size_t n = 0;
     while (environ != NULL && environ[n] != NULL)
         n++;
-    char **envp = kc_xmalloc((n + N_OURS + 1) * sizeof *envp);
+    char **envp = kc_xmalloc((n + KC_ANSWER_VARS + 1) * sizeof *envp);
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        if (!named(environ[i], ours, N_OURS) &&
-            !named(environ[i], internal_vars, sizeof internal_vars / sizeof internal_vars[0]))
+        if (!replaced(environ[i], vars))
             envp[k++] = environ[i];
-    char *built[N_OURS];
-    for (size_t i = 0; i < N_OURS; i++)
-        envp[k++] = built[i] = assignment(ours[i], values[i]);
+    char *built[KC_ANSWER_VARS];
+    for (size_t i = 0; i < KC_ANSWER_VARS; i++)
+        envp[k++] = built[i] = assignment(vars[i].name, vars[i].value);
     envp[k] = NULL;
     kc_trace("exec: running %s with the KS in $%s", cmd[0], ks_var);
     fflush(NULL); /* nothing buffered may be lost, or written twice, by the exec */
     restore_signals();
     execvpe(cmd[0], cmd, envp);
     int err = errno;
-    for (size_t i = 0; i < N_OURS; i++)
+    for (size_t i = 0; i < KC_ANSWER_VARS; i++)
         secure_free_str(built[i]);
     free(envp);
     if (err == ENOENT || err == ENOTDIR) {
