@@ -9,9 +9,7 @@
 #include "contract.h"
 #include "exec_env.h"
 
-/* "--name" or "--name=value" at argv[*i]: the value (consuming the next word for the first
- * form), "" marks a missing value; NULL when argv[*i] is another word. */
-static const char *opt_value(int argc, char **argv, int *i, const char *name)
+const char *kc_opt_value(int argc, char **argv, int *i, const char *name)
 {
     size_t n = strlen(name);
     const char *a = argv[*i];
@@ -89,7 +87,7 @@ int kc_ks_opts_parse(int argc, char **argv, enum kc_answer_format *format, char 
                    {"json", KC_ANSWER_JSON}};
     *format = KC_ANSWER_BARE;
     for (int i = 0; i < argc && argv[i] != NULL; i++) {
-        const char *v = opt_value(argc, argv, &i, "--format");
+        const char *v = kc_opt_value(argc, argv, &i, "--format");
         if (v == NULL)
             return usage(why, why_size, "ks: unknown argument '%s' (ks takes --format=FORMAT)",
                          argv[i]);
@@ -116,12 +114,12 @@ int kc_exec_opts_parse(int argc, char **argv, struct kc_exec_opts *o, char *why,
             o->cmd = argv + i + 1;
             return KC_EXIT_OK;
         }
-        if ((v = opt_value(argc, argv, &i, "--profile")) != NULL) {
+        if ((v = kc_opt_value(argc, argv, &i, "--profile")) != NULL) {
             /* `--profile -- CMD`: the name was left out, "--" is not one */
             if (v[0] == '\0' || strcmp(v, "--") == 0)
                 return usage(why, why_size, "exec: --profile needs a profile name");
             o->profile = v;
-        } else if ((v = opt_value(argc, argv, &i, "--env")) != NULL) {
+        } else if ((v = kc_opt_value(argc, argv, &i, "--env")) != NULL) {
             if (!kc_exec_env_name_ok(v))
                 return usage(why, why_size,
                              "exec: --env '%s' is not a usable variable name (letters, digits "

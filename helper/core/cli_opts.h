@@ -35,6 +35,10 @@ enum kc_global_scan kc_global_opts_scan(int argc, char **argv, struct kc_global_
  * On a usage error they return KC_EXIT_USAGE with why[0..why_size) saying what is wrong;
  * otherwise KC_EXIT_OK. */
 
+/* "--name VALUE" or "--name=VALUE" at argv[*i]: the value (*i moved past a separate one);
+ * "" when the value is missing; NULL when argv[*i] is another word. */
+const char *kc_opt_value(int argc, char **argv, int *i, const char *name);
+
 /* ks [--format=bare|env|export|json] (also --format FORMAT). */
 int kc_ks_opts_parse(int argc, char **argv, enum kc_answer_format *format, char *why,
                      size_t why_size);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "cli_opts.h"
 #include "contract.h"
 #include "diag.h"
 #include "handlers.h"
@@ -24,12 +25,12 @@ static int parse(const struct kc_cli *cli, struct setup_opts *o)
     memset(o, 0, sizeof *o);
     o->profile = cli->profile;
     for (int i = 0; i < cli->argc; i++) {
-        const char *a = cli->argv[i];
+        const char *a = cli->argv[i], *v;
         if (strcmp(a, "--unset") == 0) {
             o->unset = true;
-        } else if (strcmp(a, "--profile") == 0 || g_str_has_prefix(a, "--profile=")) {
-            o->profile = a[9] == '=' ? a + 10 : i + 1 < cli->argc ? cli->argv[++i] : "";
-            if (o->profile[0] == '\0') {
+        } else if ((v = kc_opt_value(cli->argc, cli->argv, &i, "--profile")) != NULL) {
+            o->profile = v;
+            if (v[0] == '\0') {
                 diag_error("setup-git: --profile needs a profile name; see kaltura-credential "
                            "--help");
                 return KC_EXIT_USAGE;

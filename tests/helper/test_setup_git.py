@@ -92,6 +92,7 @@ class SetupGit(HelperTest):
     def test_profile_and_config(self):
         tid2, tok2 = self.logged_in(profile="second")
         for args, env in ((["setup-git", "--profile", "second"], {}),
+                          (["setup-git", "--profile=second"], {}),
                           (["--profile", "second", "setup-git"], {}),
                           (["setup-git"], {"KALTURA_CREDENTIAL_PROFILE": "second"})):
             with self.subTest(args=args, env=env):
@@ -130,6 +131,8 @@ class SetupGit(HelperTest):
     def test_errors(self):
         self.assertFails(self.setup_git("setup-git", "--frob"), 2, "--frob")
         self.assertFails(self.setup_git("setup-git", "--profile"), 2)
+        self.assertFails(self.setup_git("setup-git", "--profile="), 2, "needs a profile name")
+        self.assertFails(self.setup_git("setup-git", "--profiles"), 2, "--profiles")
         self.assertFails(self.setup_git("setup-git", "--profile", "nosuch"), 5, "nosuch")
         self.assertIsNone(self.helpers(), "nothing written")
         nogit = os.path.join(self.sb.dir, "nogit")
